@@ -1,0 +1,1 @@
+namespace scriptmesh::http {}
