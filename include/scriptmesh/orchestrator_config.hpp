@@ -1,0 +1,89 @@
+// OrchestratorConfig: every setting of the orchestrator, and where it comes from.
+//
+// Each setting has one JSON key in the config file and one SCRIPTMESH_*
+// environment variable. Precedence, highest first:
+//   command-line flag > environment variable > config file > built-in default.
+//
+// The table returned by orchestrator_settings() is the single description of
+// the settings: the loader, `--help` and the docs are all generated from it.
+//
+// Secrets (Fernet keys, the JWT signing secret) are settings too, but are never
+// logged and never echoed back in an error message.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scriptmesh/result.hpp"
+
+namespace scriptmesh {
+
+struct OrchestratorConfig {
+  // host:port the HTTP server binds to.
+  std::string listen = "127.0.0.1:8080";
+  // Directory holding the SQLite file, the e-mail outbox and generated dev secrets.
+  std::string data_dir = "./var";
+  // Comma-separated URL-safe base64 Fernet keys; the first encrypts, any decrypts.
+  std::string fernet_keys;
+  // A file holding Fernet keys (one per line or comma-separated), used when
+  // fernet_keys is empty.
+  std::string fernet_key_file;
+  // HMAC secret for access tokens (at least 32 bytes).
+  std::string jwt_secret;
+  // A file holding the JWT secret, used when jwt_secret is empty.
+  std::string jwt_secret_file;
+  // Development mode: generate missing secrets into <data_dir>/secrets/.
+  bool dev = false;
+  // Minimum log level: debug, info, warn or error.
+  std::string log_level = "info";
+  // PEM certificate and key; with both set the server speaks HTTPS only.
+  std::string tls_cert;
+  std::string tls_key;
+  // HTTP worker threads; 0 means one per core.
+  std::int64_t http_threads = 0;
+  // Largest accepted JSON request body, in bytes.
+  std::int64_t max_body_bytes = 1024 * 1024;
+  // SQLite durability: "full" (fsync every commit) or "normal".
+  std::string sqlite_synchronous = "full";
+};
+
+// One row of the settings table.
+struct SettingInfo {
+  std::string_view key;          // JSON key and flag name (with '_' -> '-' for flags)
+  std::string_view env;          // environment variable
+  std::string_view description;  // one line for --help
+  bool secret = false;           // never printed
+};
+
+// Every setting, in --help order.
+const std::vector<SettingInfo>& orchestrator_settings();
+
+// Where settings come from. Every source is optional.
+struct ConfigSources {
+  // Path of a JSON config file (an object of setting keys); empty for none.
+  std::string file;
+  // Looks up an environment variable; defaults to std::getenv when empty.
+  std::function<std::optional<std::string>(std::string_view)> env;
+  // Values given as command-line flags, keyed by setting key.
+  std::map<std::string, std::string> flags;
+};
+
+// Builds the configuration from its sources.
+// Errors: invalid_argument/invalid_config naming the setting and what is wrong
+// (unknown key in the file, malformed JSON, a number out of range), or
+// unavailable/config_unreadable when the file cannot be read.
+[[nodiscard]] Result<OrchestratorConfig> load_orchestrator_config(const ConfigSources& sources);
+
+// Parses "host:port" (IPv4, [IPv6] or a name). Error: invalid_argument/invalid_listen.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+[[nodiscard]] Result<ListenAddress> parse_listen_address(std::string_view text);
+
+}  // namespace scriptmesh

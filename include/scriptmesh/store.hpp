@@ -1,0 +1,504 @@
+// Store: everything ScriptMesh persists, behind one interface.
+//
+// The store holds tenants, users, sessions, API keys, agents, jobs and their
+// output, events and the outbound delivery queue. Services in src/core talk to
+// it through this interface only; the production implementation is SQLite
+// (scriptmesh/sqlite_store.hpp), tests may wrap or replace it.
+//
+// Tenant isolation. Every call that reads or changes a tenant's rows takes the
+// TenantId first. A row that exists but belongs to another tenant is reported
+// exactly like a row that does not exist (category not_found, codes such as
+// "job_not_found"), and lists never contain another tenant's rows. The few
+// calls without a TenantId are named find_* (lookups by a secret's hash or by
+// e-mail, used to *establish* who the caller is) or are explicitly system-wide
+// (restart recovery, the delivery worker); their records carry the tenant_id.
+//
+// Records. Calls take and return the small value structs below. On insert the
+// caller supplies ids (new_id) and times (from its Clock): the store never
+// reads a clock. A record's tenant_id may be left empty on insert; when it is
+// set it must equal the TenantId argument (invalid_argument "tenant_mismatch").
+// Times are kept with millisecond precision. Optional text columns use the
+// empty string for "none".
+//
+// Durability. A write call returns only after its transaction is committed to
+// disk (as durable as the implementation's sync setting). A write either
+// happens completely or not at all.
+//
+// Errors common to every call: unavailable ("store_busy", "store_unavailable",
+// "store_io_error", "store_closed") when the database could not be reached or
+// written (retry later); internal ("store_error", "store_corrupt") for bugs and
+// damaged files; conflict "constraint_violation" for a uniqueness clash the
+// call does not name more precisely.
+//
+// Thread safety: every method may be called from any thread concurrently.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scriptmesh/clock.hpp"
+#include "scriptmesh/ids.hpp"
+#include "scriptmesh/result.hpp"
+
+namespace scriptmesh {
+
+// ---------------------------------------------------------------------------
+// Enumerations. Each has to_string (the stable lowercase name used in the
+// database and on the wire) and parse_* (invalid_argument on an unknown name).
+
+enum class Plan { kStarter, kPro };
+enum class UserRole { kOwner, kAdmin, kMember };
+enum class AgentStatus { kOnline, kOffline };
+enum class JobStatus {
+  kPending,
+  kDispatched,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kTimedOut,
+  kCancelled,
+};
+enum class OutputStream { kStdout, kStderr };
+// A queued outbound delivery: waiting (pending, also after a failed attempt
+// that will be retried), claimed by a worker (in_flight), or done for good.
+enum class DeliveryStatus { kPending, kInFlight, kSucceeded, kFailed };
+
+std::string_view to_string(Plan plan) noexcept;              // "starter" | "pro"
+std::string_view to_string(UserRole role) noexcept;          // "owner" | "admin" | "member"
+std::string_view to_string(AgentStatus status) noexcept;     // "online" | "offline"
+std::string_view to_string(JobStatus status) noexcept;       // "pending" ... "timed_out"
+std::string_view to_string(OutputStream stream) noexcept;    // "stdout" | "stderr"
+std::string_view to_string(DeliveryStatus status) noexcept;  // "pending" | "in_flight" | ...
+
+// Errors: invalid_argument with codes "invalid_plan", "invalid_role",
+// "invalid_agent_status", "invalid_job_status", "invalid_stream",
+// "invalid_delivery_status".
+[[nodiscard]] Result<Plan> parse_plan(std::string_view text);
+[[nodiscard]] Result<UserRole> parse_user_role(std::string_view text);
+[[nodiscard]] Result<AgentStatus> parse_agent_status(std::string_view text);
+[[nodiscard]] Result<JobStatus> parse_job_status(std::string_view text);
+[[nodiscard]] Result<OutputStream> parse_output_stream(std::string_view text);
+[[nodiscard]] Result<DeliveryStatus> parse_delivery_status(std::string_view text);
+
+// True for succeeded, failed, timed_out and cancelled.
+bool is_final(JobStatus status) noexcept;
+
+// ---------------------------------------------------------------------------
+// Records.
+
+struct TenantRecord {
+  TenantId id;
+  std::string name;
+  Plan plan = Plan::kStarter;
+  std::string webhook_secret_ciphertext;  // Fernet token text; empty = none yet
+  WallTime created_at;
+};
+
+struct UserRecord {
+  UserId id;
+  TenantId tenant_id;
+  std::string email;          // unique across all tenants, compared case-insensitively
+  std::string password_hash;  // encoded Argon2id string; empty for SSO-only users
+  UserRole role = UserRole::kMember;
+  bool verified = false;
+  std::string verification_code_hash;  // empty = no code outstanding
+  std::optional<WallTime> verification_expires_at;
+  int verification_attempts = 0;  // wrong guesses against the current code
+  WallTime created_at;
+};
+
+struct RefreshTokenRecord {
+  std::string id;
+  TenantId tenant_id;
+  UserId user_id;
+  std::string token_hash;  // sha256_hex of the token; the token itself is never stored
+  std::string family_id;   // shared by every token rotated from one login
+  WallTime created_at;
+  WallTime expires_at;
+  std::optional<WallTime> used_at;     // set once, when rotated
+  std::optional<WallTime> revoked_at;  // set on logout or reuse detection
+};
+
+struct PasswordResetTokenRecord {
+  std::string token_hash;  // sha256_hex of the token
+  TenantId tenant_id;
+  UserId user_id;
+  WallTime created_at;
+  WallTime expires_at;
+  std::optional<WallTime> used_at;
+};
+
+struct ApiKeyRecord {
+  ApiKeyId id;
+  TenantId tenant_id;
+  UserId user_id;  // the user who created it; the key acts within that user's role
+  std::string name;
+  std::string prefix;    // the first characters of the key, shown in lists
+  std::string key_hash;  // sha256_hex of the key
+  std::vector<std::string> scopes;
+  std::optional<WallTime> expires_at;
+  std::optional<WallTime> revoked_at;
+  WallTime created_at;
+  std::optional<WallTime> last_used_at;
+};
+
+// The latest heartbeat figures of an agent.
+struct AgentMetrics {
+  double cpu_percent = 0;
+  double mem_percent = 0;
+  double disk_percent = 0;
+  std::int64_t uptime_sec = 0;
+};
+
+struct AgentRecord {
+  AgentId id;
+  TenantId tenant_id;
+  std::string name;
+  std::vector<std::string> tags;
+  std::string key_ciphertext;   // Fernet token of the agent key
+  std::string key_lookup_hash;  // sha256_hex of the agent key, unique
+  AgentStatus status = AgentStatus::kOffline;
+  std::optional<WallTime> last_heartbeat_at;
+  std::optional<AgentMetrics> metrics;
+  std::vector<std::string> manifest;  // script names the agent allows
+  WallTime created_at;
+};
+
+// What an operator may change about an agent; unset fields stay as they are.
+struct AgentUpdate {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> tags;
+};
+
+// What the agent channel reports; unset fields stay as they are.
+struct AgentStateUpdate {
+  std::optional<AgentStatus> status;
+  std::optional<WallTime> last_heartbeat_at;
+  std::optional<AgentMetrics> metrics;
+  std::optional<std::vector<std::string>> manifest;
+};
+
+struct JobRecord {
+  JobId id;
+  TenantId tenant_id;
+  AgentId agent_id;  // kept after the agent is deleted: history outlives agents
+  std::optional<GroupId> group_id;
+  std::optional<ScheduleId> schedule_id;
+  std::string script;
+  std::map<std::string, std::string> params;
+  JobStatus status = JobStatus::kPending;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::string error;  // machine reason for a failure, e.g. "orchestrator_restarted"
+  int timeout_sec = 0;
+  std::string webhook_url;
+  std::string idempotency_key;  // unique per tenant when not empty
+  WallTime created_at;
+  std::optional<WallTime> dispatched_at;
+  std::optional<WallTime> started_at;
+  std::optional<WallTime> finished_at;
+  std::optional<std::int64_t> duration_ms;
+  std::int64_t stdout_bytes = 0;  // maintained by append_job_output
+  std::int64_t stderr_bytes = 0;
+};
+
+// A status change of a job and the fields that come with it. Unset fields keep
+// their stored value.
+struct JobTransition {
+  JobStatus to = JobStatus::kPending;
+  std::optional<WallTime> dispatched_at;
+  std::optional<WallTime> started_at;
+  std::optional<WallTime> finished_at;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::optional<std::string> error;
+  std::optional<std::int64_t> duration_ms;
+};
+
+// Which jobs list_jobs returns. Unset filters match everything; `since` is
+// inclusive and `until` exclusive, both on created_at.
+struct JobFilter {
+  std::optional<AgentId> agent_id;
+  std::optional<std::string> script;
+  std::optional<JobStatus> status;
+  std::optional<WallTime> since;
+  std::optional<WallTime> until;
+  std::optional<ScheduleId> schedule_id;
+  std::optional<GroupId> group_id;
+  int limit = 50;             // 1..1000
+  std::string cursor;         // next_cursor of the previous page; empty = first page
+  bool oldest_first = false;  // default newest first; a dispatcher wants oldest first
+};
+
+struct JobPage {
+  std::vector<JobRecord> jobs;
+  std::string next_cursor;  // empty when this is the last page
+};
+
+struct EventRecord {
+  EventId id;
+  TenantId tenant_id;
+  std::string type;        // "job.succeeded", "agent.offline", ...
+  std::string subject_id;  // the id the event is about; may be empty
+  std::string data_json;   // a JSON object, stored as given
+  WallTime created_at;
+};
+
+// Which events list_events returns, newest first. `since` is inclusive.
+struct EventFilter {
+  std::optional<std::string> type;
+  std::optional<std::string> subject_id;
+  std::optional<WallTime> since;
+  int limit = 100;  // 1..1000
+};
+
+// One outbound notification (webhook, chat message, ...) in the outbox.
+struct DeliveryRecord {
+  DeliveryId id;
+  TenantId tenant_id;
+  std::optional<IntegrationId> integration_id;  // none for a job's own webhook_url
+  std::string kind;     // what the worker should do with payload, e.g. "job_webhook"
+  std::string payload;  // opaque to the store, usually JSON
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;  // attempts started (counted when claimed)
+  WallTime next_attempt_at;
+  std::optional<int> last_status_code;
+  std::string last_error;
+  WallTime created_at;
+};
+
+// The outcome of one delivery attempt.
+struct DeliveryResult {
+  DeliveryStatus status = DeliveryStatus::kSucceeded;  // pending = retry at next_attempt_at
+  std::optional<int> status_code;
+  std::string error;
+  WallTime next_attempt_at;  // used when status is pending
+};
+
+// Counters for /metrics and tests. Monotonic since the store was opened.
+struct StoreStats {
+  std::uint64_t write_calls = 0;         // write calls that reached the writer
+  std::uint64_t write_transactions = 0;  // transactions they were committed in
+  std::uint64_t failed_writes = 0;       // write calls that returned an error
+};
+
+// ---------------------------------------------------------------------------
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Tenants ----------------------------------------------------------
+
+  // Creates a tenant and its first user in one transaction.
+  // Errors: conflict "tenant_exists", "user_exists", "email_taken".
+  [[nodiscard]] virtual Result<void> create_tenant(const TenantRecord& tenant,
+                                                   const UserRecord& owner) = 0;
+  // Errors: not_found "tenant_not_found".
+  [[nodiscard]] virtual Result<TenantRecord> get_tenant(const TenantId& tenant) = 0;
+  [[nodiscard]] virtual Result<void> set_tenant_plan(const TenantId& tenant, Plan plan) = 0;
+  [[nodiscard]] virtual Result<void> set_tenant_webhook_secret(const TenantId& tenant,
+                                                               const std::string& ciphertext) = 0;
+
+  // --- Users ------------------------------------------------------------
+
+  // Errors: not_found "tenant_not_found"; conflict "email_taken", "user_exists".
+  [[nodiscard]] virtual Result<void> create_user(const TenantId& tenant,
+                                                 const UserRecord& user) = 0;
+  // Errors (all user calls): not_found "user_not_found".
+  [[nodiscard]] virtual Result<UserRecord> get_user(const TenantId& tenant, const UserId& user) = 0;
+  // Global, case-insensitive: for login and registration, before a tenant is known.
+  [[nodiscard]] virtual Result<UserRecord> find_user_by_email(std::string_view email) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<UserRecord>> list_users(const TenantId& tenant) = 0;
+  [[nodiscard]] virtual Result<void> update_user_role(const TenantId& tenant, const UserId& user,
+                                                      UserRole role) = 0;
+  [[nodiscard]] virtual Result<void> update_user_password(const TenantId& tenant,
+                                                          const UserId& user,
+                                                          const std::string& password_hash) = 0;
+  // Stores a new verification code hash and resets the attempt counter.
+  [[nodiscard]] virtual Result<void> set_verification_code(const TenantId& tenant,
+                                                           const UserId& user,
+                                                           const std::string& code_hash,
+                                                           WallTime expires_at) = 0;
+  // Counts one wrong guess; returns the attempts made against the current code.
+  [[nodiscard]] virtual Result<int> record_verification_attempt(const TenantId& tenant,
+                                                                const UserId& user) = 0;
+  // Marks the user verified and clears the code state.
+  [[nodiscard]] virtual Result<void> mark_user_verified(const TenantId& tenant,
+                                                        const UserId& user) = 0;
+  // Also removes the user's refresh tokens, reset tokens and API keys.
+  [[nodiscard]] virtual Result<void> delete_user(const TenantId& tenant, const UserId& user) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> count_owners(const TenantId& tenant) = 0;
+
+  // --- Refresh tokens ---------------------------------------------------
+
+  // Errors: not_found "user_not_found"; conflict "constraint_violation" on a
+  // reused hash.
+  [[nodiscard]] virtual Result<void> insert_refresh_token(const TenantId& tenant,
+                                                          const RefreshTokenRecord& token) = 0;
+  // Global. Errors: not_found "refresh_token_not_found".
+  [[nodiscard]] virtual Result<RefreshTokenRecord> find_refresh_token(
+      std::string_view token_hash) = 0;
+  // Spends the token once: a token already used or revoked answers conflict
+  // "refresh_token_spent" (the caller should then revoke the family).
+  // Errors: not_found "refresh_token_not_found".
+  [[nodiscard]] virtual Result<void> mark_refresh_token_used(const TenantId& tenant,
+                                                             std::string_view token_hash,
+                                                             WallTime at) = 0;
+  // Revokes every not-yet-revoked token of a family; returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> revoke_refresh_token_family(const TenantId& tenant,
+                                                                         std::string_view family_id,
+                                                                         WallTime at) = 0;
+  // Revokes every not-yet-revoked token of a user; returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> revoke_user_refresh_tokens(const TenantId& tenant,
+                                                                        const UserId& user,
+                                                                        WallTime at) = 0;
+
+  // --- Password reset tokens ------------------------------------------------
+
+  // Errors: not_found "user_not_found".
+  [[nodiscard]] virtual Result<void> insert_password_reset_token(
+      const TenantId& tenant, const PasswordResetTokenRecord& token) = 0;
+  // Global. Errors: not_found "reset_token_not_found".
+  [[nodiscard]] virtual Result<PasswordResetTokenRecord> find_password_reset_token(
+      std::string_view token_hash) = 0;
+  // Single use: a used token answers conflict "reset_token_spent".
+  // Errors: not_found "reset_token_not_found".
+  [[nodiscard]] virtual Result<void> mark_password_reset_token_used(const TenantId& tenant,
+                                                                    std::string_view token_hash,
+                                                                    WallTime at) = 0;
+
+  // --- API keys ---------------------------------------------------------
+
+  // Errors: not_found "user_not_found"; conflict "api_key_exists".
+  [[nodiscard]] virtual Result<void> insert_api_key(const TenantId& tenant,
+                                                    const ApiKeyRecord& key) = 0;
+  // Errors: not_found "api_key_not_found".
+  [[nodiscard]] virtual Result<ApiKeyRecord> get_api_key(const TenantId& tenant,
+                                                         const ApiKeyId& key) = 0;
+  // Oldest first, revoked keys included.
+  [[nodiscard]] virtual Result<std::vector<ApiKeyRecord>> list_api_keys(const TenantId& tenant) = 0;
+  // Global, for authentication. Revoked and expired keys are returned too: the
+  // caller decides. Errors: not_found "api_key_not_found".
+  [[nodiscard]] virtual Result<ApiKeyRecord> find_api_key_by_hash(std::string_view key_hash) = 0;
+  // Idempotent: revoking a revoked key keeps the first revocation time.
+  // Errors: not_found "api_key_not_found".
+  [[nodiscard]] virtual Result<void> revoke_api_key(const TenantId& tenant, const ApiKeyId& key,
+                                                    WallTime at) = 0;
+  // Errors: not_found "api_key_not_found".
+  [[nodiscard]] virtual Result<void> touch_api_key(const TenantId& tenant, const ApiKeyId& key,
+                                                   WallTime at) = 0;
+
+  // --- Agents -----------------------------------------------------------
+
+  // Errors: not_found "tenant_not_found"; conflict "agent_exists".
+  [[nodiscard]] virtual Result<void> insert_agent(const TenantId& tenant,
+                                                  const AgentRecord& agent) = 0;
+  // Errors (all agent calls): not_found "agent_not_found".
+  [[nodiscard]] virtual Result<AgentRecord> get_agent(const TenantId& tenant,
+                                                      const AgentId& agent) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<AgentRecord>> list_agents(const TenantId& tenant) = 0;
+  [[nodiscard]] virtual Result<void> update_agent(const TenantId& tenant, const AgentId& agent,
+                                                  const AgentUpdate& update) = 0;
+  // Jobs of the agent are kept (they name the deleted agent's id).
+  [[nodiscard]] virtual Result<void> delete_agent(const TenantId& tenant, const AgentId& agent) = 0;
+  // Global, for agent authentication.
+  [[nodiscard]] virtual Result<AgentRecord> find_agent_by_key_lookup(
+      std::string_view key_lookup_hash) = 0;
+  // Replaces the agent's key; the old one stops working at once.
+  [[nodiscard]] virtual Result<void> update_agent_key(const TenantId& tenant, const AgentId& agent,
+                                                      const std::string& key_ciphertext,
+                                                      const std::string& key_lookup_hash) = 0;
+  [[nodiscard]] virtual Result<void> update_agent_state(const TenantId& tenant,
+                                                        const AgentId& agent,
+                                                        const AgentStateUpdate& update) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> count_agents(const TenantId& tenant) = 0;
+  // System-wide, at start-up: no agent is connected yet. Returns how many changed.
+  [[nodiscard]] virtual Result<std::int64_t> mark_all_agents_offline() = 0;
+
+  // --- Jobs -------------------------------------------------------------
+
+  // Inserts all jobs in one transaction, or none of them.
+  // Errors: not_found "tenant_not_found"; conflict "job_exists",
+  // "idempotency_key_taken".
+  [[nodiscard]] virtual Result<void> insert_jobs(const TenantId& tenant,
+                                                 const std::vector<JobRecord>& jobs) = 0;
+  // Errors: not_found "job_not_found".
+  [[nodiscard]] virtual Result<JobRecord> get_job(const TenantId& tenant, const JobId& job) = 0;
+  // Errors: not_found "job_not_found".
+  [[nodiscard]] virtual Result<JobRecord> find_job_by_idempotency_key(
+      const TenantId& tenant, std::string_view idempotency_key) = 0;
+  // Errors: invalid_argument "invalid_limit", "invalid_cursor".
+  [[nodiscard]] virtual Result<JobPage> list_jobs(const TenantId& tenant,
+                                                  const JobFilter& filter) = 0;
+  // Compare-and-set: applies `transition` only if the job is still in
+  // `expected`. Errors: not_found "job_not_found"; conflict
+  // "job_status_conflict" when the status has moved on (re-read and decide).
+  [[nodiscard]] virtual Result<void> transition_job(const TenantId& tenant, const JobId& job,
+                                                    JobStatus expected,
+                                                    const JobTransition& transition) = 0;
+  // System-wide, at start-up: every dispatched or running job becomes failed
+  // with error `reason` and finished_at `now`. Returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> fail_interrupted_jobs(WallTime now,
+                                                                   std::string_view reason) = 0;
+  // Appends one chunk of a job's output at the current end of `stream` and
+  // adds its size to the job's byte count. Chunks must arrive in order; a
+  // (stream, seq) already stored is ignored, which makes replays after a
+  // reconnect harmless. Returns true when stored, false when a duplicate.
+  // Errors: not_found "job_not_found".
+  [[nodiscard]] virtual Result<bool> append_job_output(const TenantId& tenant, const JobId& job,
+                                                       OutputStream stream, std::int64_t seq,
+                                                       std::string_view data) = 0;
+  // Up to `limit` bytes (all when unset) of `stream` starting at byte
+  // `offset`; empty past the end. Errors: not_found "job_not_found";
+  // invalid_argument "invalid_range" for a negative offset or limit.
+  [[nodiscard]] virtual Result<std::string> read_job_output(const TenantId& tenant,
+                                                            const JobId& job, OutputStream stream,
+                                                            std::int64_t offset,
+                                                            std::optional<std::int64_t> limit) = 0;
+  // Deletes the tenant's finished jobs created before `cutoff`, with their
+  // output (retention). Jobs not yet final are kept. Returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> delete_jobs_before(const TenantId& tenant,
+                                                                WallTime cutoff) = 0;
+
+  // --- Events -----------------------------------------------------------
+
+  [[nodiscard]] virtual Result<void> append_event(const TenantId& tenant,
+                                                  const EventRecord& event) = 0;
+  // Newest first. Errors: invalid_argument "invalid_limit".
+  [[nodiscard]] virtual Result<std::vector<EventRecord>> list_events(const TenantId& tenant,
+                                                                     const EventFilter& filter) = 0;
+
+  // --- Outbox -----------------------------------------------------------
+
+  // Errors: not_found "integration_not_found" when integration_id names no
+  // integration of the tenant.
+  [[nodiscard]] virtual Result<void> enqueue_delivery(const TenantId& tenant,
+                                                      const DeliveryRecord& delivery) = 0;
+  // System-wide, for the delivery worker: claims up to `limit` deliveries due
+  // at `now` (pending ones, and in-flight ones whose lease ran out because a
+  // worker died), oldest due first. Each claimed delivery becomes in_flight,
+  // counts one more attempt and is leased until `lease_until`.
+  [[nodiscard]] virtual Result<std::vector<DeliveryRecord>> claim_due_deliveries(
+      WallTime now, WallTime lease_until, int limit) = 0;
+  // Errors: not_found "delivery_not_found".
+  [[nodiscard]] virtual Result<void> record_delivery_result(const TenantId& tenant,
+                                                            const DeliveryId& delivery,
+                                                            const DeliveryResult& result) = 0;
+  // Newest first; only one integration's when `integration` is set.
+  // Errors: invalid_argument "invalid_limit".
+  [[nodiscard]] virtual Result<std::vector<DeliveryRecord>> list_deliveries(
+      const TenantId& tenant, const std::optional<IntegrationId>& integration, int limit) = 0;
+
+  // --- Introspection ----------------------------------------------------
+
+  virtual StoreStats stats() const = 0;
+};
+
+}  // namespace scriptmesh

@@ -1,0 +1,183 @@
+#include "scriptmesh/manifest.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "core/agent/manifest_rules.hpp"
+
+namespace scriptmesh {
+namespace manifest_detail {
+namespace {
+
+bool is_upper_or_underscore(char c) {
+  return (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// libstdc++'s default std::regex engine backtracks recursively, one stack frame
+// per character: a 32 KiB value overflows the stack, and a pattern such as
+// (a*)*b takes exponential time. __polynomial selects its Thompson-style engine
+// instead, bounded in both (and refuses back-references, which need the other).
+constexpr std::regex::flag_type kPatternFlags =
+#if defined(__GLIBCXX__)
+    std::regex::ECMAScript | std::regex_constants::__polynomial;
+#else
+    std::regex::ECMAScript;
+#endif
+
+}  // namespace
+
+Result<std::shared_ptr<const CompiledPattern>> compile_pattern(const std::string& pattern) {
+  if (pattern.size() > kMaxPatternLength) {
+    return Error::invalid_argument(
+        "invalid_manifest", "is longer than " + std::to_string(kMaxPatternLength) + " characters");
+  }
+  try {
+    return std::make_shared<const CompiledPattern>(
+        CompiledPattern{std::regex(pattern, kPatternFlags)});
+  } catch (const std::regex_error& e) {
+    if (e.code() == std::regex_constants::error_complexity) {
+      return Error::invalid_argument("invalid_manifest",
+                                     "uses a back-reference, which patterns do not support");
+    }
+    return Error::invalid_argument(
+        "invalid_manifest", std::string("is not a valid regular expression (") + e.what() + ")");
+  }
+}
+
+bool pattern_matches(const CompiledPattern& pattern, std::string_view value) {
+  return std::regex_match(value.begin(), value.end(), pattern.regex);
+}
+
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kMaxShown = 64;
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  out += "'";
+  return out;
+}
+
+std::string variable_name_problem(std::string_view name) {
+  if (!is_valid_variable_name(name)) {
+    return "name must match ^[A-Z_][A-Z0-9_]*$ (at most " + std::to_string(kMaxVariableNameLength) +
+           " characters)";
+  }
+  if (is_reserved_variable_name(name)) {
+    return "name is reserved (PATH, HOME, LD_* and SM_* are set by the agent)";
+  }
+  return {};
+}
+
+std::string variable_value_problem(std::string_view value) {
+  if (value.size() > kMaxParamValueBytes) {
+    return "value is longer than " + std::to_string(kMaxParamValueBytes) + " bytes";
+  }
+  if (value.find('\0') != std::string_view::npos) return "value contains a NUL byte";
+  return {};
+}
+
+}  // namespace manifest_detail
+
+using manifest_detail::quoted;
+
+bool is_valid_script_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 64 || !manifest_detail::is_alnum(name[0])) return false;
+  for (char c : name.substr(1)) {
+    if (!manifest_detail::is_alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+bool is_valid_variable_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > kMaxVariableNameLength) return false;
+  if (!manifest_detail::is_upper_or_underscore(name[0])) return false;
+  for (char c : name) {
+    if (!manifest_detail::is_upper_or_underscore(c) && !manifest_detail::is_digit(c)) return false;
+  }
+  return true;
+}
+
+bool is_reserved_variable_name(std::string_view name) noexcept {
+  return name == "PATH" || name == "HOME" || name.starts_with("LD_") || name.starts_with("SM_");
+}
+
+std::vector<std::string> Manifest::names() const {
+  std::vector<std::string> out;
+  out.reserve(scripts.size());
+  for (const auto& [name, spec] : scripts)
+    out.push_back(name);
+  return out;
+}
+
+const ScriptSpec* Manifest::find(std::string_view name) const {
+  auto it = scripts.find(std::string(name));
+  return it == scripts.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+Error invalid_param(std::string_view name, const std::string& what) {
+  return Error::invalid_argument("invalid_param", "parameter " + quoted(name) + ": " + what);
+}
+
+Result<void> check_value_matches(const std::string& name, const ParamSpec& spec,
+                                 const std::string& value) {
+  if (spec.pattern.empty()) return {};
+  std::shared_ptr<const manifest_detail::CompiledPattern> compiled = spec.compiled;
+  if (!compiled) {
+    auto fresh = manifest_detail::compile_pattern(spec.pattern);
+    if (!fresh.ok()) {
+      return Error::invalid_argument("invalid_manifest",
+                                     "params." + name + ".pattern: " + fresh.error().message());
+    }
+    compiled = *fresh;
+  }
+  try {
+    if (manifest_detail::pattern_matches(*compiled, value)) return {};
+  } catch (const std::regex_error&) {
+    return invalid_param(name, "value could not be checked against the declared pattern");
+  }
+  return invalid_param(name, "value does not match the declared pattern " + quoted(spec.pattern));
+}
+
+}  // namespace
+
+Result<void> validate_params(const ScriptSpec& script,
+                             const std::map<std::string, std::string>& params) {
+  for (const auto& [name, value] : params) {
+    if (auto problem = manifest_detail::variable_name_problem(name); !problem.empty()) {
+      return invalid_param(name, problem);
+    }
+    auto declared = script.params.find(name);
+    if (declared == script.params.end()) {
+      return invalid_param(name, "not declared by script " + quoted(script.name));
+    }
+    if (auto problem = manifest_detail::variable_value_problem(value); !problem.empty()) {
+      return invalid_param(name, problem);
+    }
+    SCRIPTMESH_RETURN_IF_ERROR(check_value_matches(name, declared->second, value));
+  }
+  for (const auto& [name, spec] : script.params) {
+    if (spec.required && !params.contains(name)) {
+      return invalid_param(name, "required by script " + quoted(script.name) + " but missing");
+    }
+  }
+  return {};
+}
+
+}  // namespace scriptmesh

@@ -1,0 +1,36 @@
+// Shared pieces of the manifest code: compiled patterns and message quoting.
+#pragma once
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+
+#include "scriptmesh/manifest.hpp"
+#include "scriptmesh/result.hpp"
+
+namespace scriptmesh::manifest_detail {
+
+struct CompiledPattern {
+  std::regex regex;
+};
+
+// Compiles `pattern`; the error is a bare reason ("does not compile: ...") for
+// the caller to prefix with where the pattern came from.
+Result<std::shared_ptr<const CompiledPattern>> compile_pattern(const std::string& pattern);
+
+// True when the whole of `value` matches. Throws std::regex_error only if the
+// engine gives up (it should not: see compile_pattern).
+bool pattern_matches(const CompiledPattern& pattern, std::string_view value);
+
+// `text` in single quotes for an error message: non-printable bytes escaped,
+// long text cut short, so a hostile name cannot forge or flood a log line.
+std::string quoted(std::string_view text);
+
+// Why `name` cannot be a parameter or env variable, or "" when it can.
+std::string variable_name_problem(std::string_view name);
+
+// Why `value` cannot be a parameter or env value, or "" when it can.
+std::string variable_value_problem(std::string_view value);
+
+}  // namespace scriptmesh::manifest_detail

@@ -1,0 +1,225 @@
+#include "scriptmesh/orchestrator_config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace scriptmesh {
+namespace {
+
+using Setter = Result<void> (*)(OrchestratorConfig&, const std::string&);
+
+Error invalid(std::string_view key, std::string_view what) {
+  return Error::invalid_argument(
+      "invalid_config", std::string("setting '") + std::string(key) + "': " + std::string(what));
+}
+
+Result<std::int64_t> parse_int(std::string_view key, const std::string& text, std::int64_t lo,
+                               std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return invalid(key, "expected an integer");
+  if (v < lo || v > hi) {
+    return invalid(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return v;
+}
+
+Result<bool> parse_bool(std::string_view key, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off" || text.empty()) return false;
+  return invalid(key, "expected true or false");
+}
+
+struct SettingRow {
+  SettingInfo info;
+  Setter set;
+};
+
+#define SM_STRING_SETTER(member)                                    \
+  [](OrchestratorConfig& c, const std::string& v) -> Result<void> { \
+    c.member = v;                                                   \
+    return {};                                                      \
+  }
+
+const std::vector<SettingRow>& rows() {
+  static const std::vector<SettingRow> kRows = {
+      {{"listen", "SCRIPTMESH_LISTEN", "host:port to serve HTTP on (default 127.0.0.1:8080)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         SCRIPTMESH_RETURN_IF_ERROR(parse_listen_address(v));
+         c.listen = v;
+         return {};
+       }},
+      {{"data_dir", "SCRIPTMESH_DATA_DIR",
+        "directory for the SQLite file, outbox and dev secrets (default ./var)"},
+       SM_STRING_SETTER(data_dir)},
+      {{"fernet_keys", "SCRIPTMESH_FERNET_KEYS",
+        "comma-separated Fernet keys; the first encrypts, any decrypts", true},
+       SM_STRING_SETTER(fernet_keys)},
+      {{"fernet_key_file", "SCRIPTMESH_FERNET_KEY_FILE",
+        "file with Fernet keys, if fernet_keys is unset"},
+       SM_STRING_SETTER(fernet_key_file)},
+      {{"jwt_secret", "SCRIPTMESH_JWT_SECRET", "HMAC secret signing access tokens (32+ bytes)",
+        true},
+       SM_STRING_SETTER(jwt_secret)},
+      {{"jwt_secret_file", "SCRIPTMESH_JWT_SECRET_FILE",
+        "file with the JWT secret, if jwt_secret is unset"},
+       SM_STRING_SETTER(jwt_secret_file)},
+      {{"dev", "SCRIPTMESH_DEV",
+        "development mode: generate missing secrets under <data_dir>/secrets"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto b = parse_bool("dev", v);
+         SCRIPTMESH_RETURN_IF_ERROR(b);
+         c.dev = *b;
+         return {};
+       }},
+      {{"log_level", "SCRIPTMESH_LOG_LEVEL", "debug, info, warn or error (default info)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+           return invalid("log_level", "expected debug, info, warn or error");
+         }
+         c.log_level = v;
+         return {};
+       }},
+      {{"tls_cert", "SCRIPTMESH_TLS_CERT", "PEM certificate chain; with tls_key, serve HTTPS only"},
+       SM_STRING_SETTER(tls_cert)},
+      {{"tls_key", "SCRIPTMESH_TLS_KEY", "PEM private key for tls_cert"},
+       SM_STRING_SETTER(tls_key)},
+      {{"http_threads", "SCRIPTMESH_HTTP_THREADS", "HTTP worker threads; 0 = one per core"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("http_threads", v, 0, 1024);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.http_threads = *n;
+         return {};
+       }},
+      {{"max_body_bytes", "SCRIPTMESH_MAX_BODY_BYTES",
+        "largest JSON request body in bytes (default 1 MiB)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("max_body_bytes", v, 1024, 64ll * 1024 * 1024);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.max_body_bytes = *n;
+         return {};
+       }},
+      {{"sqlite_synchronous", "SCRIPTMESH_SQLITE_SYNCHRONOUS", "full (default) or normal"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         if (v != "full" && v != "normal")
+           return invalid("sqlite_synchronous", "expected full or normal");
+         c.sqlite_synchronous = v;
+         return {};
+       }},
+  };
+  return kRows;
+}
+
+#undef SM_STRING_SETTER
+
+const SettingRow* find_row(std::string_view key) {
+  for (const auto& row : rows()) {
+    if (row.info.key == key) return &row;
+  }
+  return nullptr;
+}
+
+Result<std::string> json_scalar_text(std::string_view key, const boost::json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_bool()) return std::string(v.as_bool() ? "true" : "false");
+  return invalid(key, "expected a string, an integer or a boolean");
+}
+
+// Reads the JSON config file into key -> text, refusing unknown keys so a
+// typo does not silently fall back to a default.
+Result<std::map<std::string, std::string>> read_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::unavailable("config_unreadable", "cannot read config file " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(buffer.str(), ec);
+  if (ec)
+    return Error::invalid_argument("invalid_config", "config file " + path + " is not valid JSON");
+  if (!doc.is_object()) {
+    return Error::invalid_argument("invalid_config",
+                                   "config file " + path + " must hold a JSON object");
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : doc.as_object()) {
+    if (find_row(k) == nullptr) return invalid(k, "unknown setting in " + path);
+    auto text = json_scalar_text(k, v);
+    SCRIPTMESH_RETURN_IF_ERROR(text);
+    out[std::string(k)] = *text;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& orchestrator_settings() {
+  static const std::vector<SettingInfo> kInfos = [] {
+    std::vector<SettingInfo> infos;
+    for (const auto& row : rows())
+      infos.push_back(row.info);
+    return infos;
+  }();
+  return kInfos;
+}
+
+Result<OrchestratorConfig> load_orchestrator_config(const ConfigSources& sources) {
+  std::map<std::string, std::string> from_file;
+  if (!sources.file.empty()) {
+    auto file = read_config_file(sources.file);
+    SCRIPTMESH_RETURN_IF_ERROR(file);
+    from_file = std::move(*file);
+  }
+  auto env = sources.env;
+  if (!env) {
+    env = [](std::string_view name) -> std::optional<std::string> {
+      const char* v = std::getenv(std::string(name).c_str());
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+  }
+  OrchestratorConfig config;
+  for (const auto& row : rows()) {
+    const std::string key(row.info.key);
+    std::optional<std::string> value;
+    if (auto f = sources.flags.find(key); f != sources.flags.end()) {
+      value = f->second;
+    } else if (auto e = env(row.info.env)) {
+      value = *e;
+    } else if (auto c = from_file.find(key); c != from_file.end()) {
+      value = c->second;
+    }
+    if (value) SCRIPTMESH_RETURN_IF_ERROR(row.set(config, *value));
+  }
+  for (const auto& [key, value] : sources.flags) {
+    if (find_row(key) == nullptr) return invalid(key, "unknown setting");
+  }
+  return config;
+}
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  auto bad = [&] {
+    return Error::invalid_argument("invalid_listen", "expected host:port, e.g. 127.0.0.1:8080");
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return bad();
+  std::string_view host = text.substr(0, colon);
+  std::string_view port_text = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return bad();
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) return bad();
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace scriptmesh

@@ -1,0 +1,125 @@
+// Job output: byte-exact chunks per stream, read back by byte offset.
+//
+// Each chunk records the offset of its first byte within its stream, assigned
+// at append time from the job's running byte count, so a read of any range
+// seeks to the chunk holding its first byte (index from migration 2) and
+// copies only the overlapping parts.
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "core/store/sql_helpers.hpp"
+#include "core/store/sqlite_store_impl.hpp"
+
+namespace scriptmesh::store {
+namespace {
+
+Error job_not_found() {
+  return Error::not_found("job_not_found", "no such job");
+}
+
+// The byte count column of the stream, named in the SQL text rather than
+// bound, so each text is a fixed, cacheable statement.
+const char* add_bytes_sql(OutputStream stream) {
+  return stream == OutputStream::kStdout
+             ? "UPDATE jobs SET stdout_bytes = stdout_bytes + ? WHERE tenant_id = ? AND id = ?"
+             : "UPDATE jobs SET stderr_bytes = stderr_bytes + ? WHERE tenant_id = ? AND id = ?";
+}
+
+const char* stream_bytes_sql(OutputStream stream) {
+  return stream == OutputStream::kStdout
+             ? "SELECT stdout_bytes FROM jobs WHERE tenant_id = ? AND id = ?"
+             : "SELECT stderr_bytes FROM jobs WHERE tenant_id = ? AND id = ?";
+}
+
+// The current byte count of the job's stream, or job_not_found.
+Result<std::int64_t> stream_bytes(Connection& c, const TenantId& tenant, const JobId& job,
+                                  OutputStream stream) {
+  Result<Statement> stmt = c.prepare(stream_bytes_sql(stream));
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(tenant, job);
+  Result<bool> row = stmt->step();
+  if (!row.ok()) return std::move(row).error();
+  if (!*row) return job_not_found();
+  return stmt->int64(0);
+}
+
+}  // namespace
+
+Result<bool> SqliteStore::append_job_output(const TenantId& tenant, const JobId& job,
+                                            OutputStream stream, std::int64_t seq,
+                                            std::string_view data) {
+  const std::string_view stream_name = to_string(stream);
+  return write<bool>([&](Connection& c) -> Result<bool> {
+    Result<std::int64_t> offset = stream_bytes(c, tenant, job, stream);
+    if (!offset.ok()) return std::move(offset).error();
+    Result<bool> seen = exists(c,
+                               "SELECT 1 FROM job_output_chunks "
+                               "WHERE tenant_id = ? AND job_id = ? AND stream = ? AND seq = ?",
+                               tenant, job, stream_name, seq);
+    if (!seen.ok()) return std::move(seen).error();
+    if (*seen) return false;
+    Result<std::int64_t> inserted = execute(c,
+                                            "INSERT INTO job_output_chunks "
+                                            "(tenant_id, job_id, stream, seq, byte_offset, data) "
+                                            "VALUES (?, ?, ?, ?, ?, ?)",
+                                            tenant, job, stream_name, seq, *offset, Blob{data});
+    if (!inserted.ok()) return std::move(inserted).error();
+    Result<std::int64_t> counted =
+        execute(c, add_bytes_sql(stream), static_cast<std::int64_t>(data.size()), tenant, job);
+    if (!counted.ok()) return std::move(counted).error();
+    return true;
+  });
+}
+
+Result<std::string> SqliteStore::read_job_output(const TenantId& tenant, const JobId& job,
+                                                 OutputStream stream, std::int64_t offset,
+                                                 std::optional<std::int64_t> limit) {
+  if (offset < 0 || (limit && *limit < 0)) {
+    return Error::invalid_argument("invalid_range", "offset and limit must not be negative");
+  }
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t end = (limit && *limit < kMax - offset) ? offset + *limit : kMax;
+  const std::string_view stream_name = to_string(stream);
+  return read<std::string>([&](Connection& c) -> Result<std::string> {
+    Result<std::int64_t> total = stream_bytes(c, tenant, job, stream);
+    if (!total.ok()) return std::move(total).error();
+    std::string out;
+    if (offset >= *total || offset >= end) return out;
+    out.reserve(static_cast<std::size_t>(std::min(*total, end) - offset));
+    // Chunks from the one containing `offset` up to the one containing end-1.
+    Result<Statement> stmt = c.prepare(
+        "SELECT byte_offset, data FROM job_output_chunks "
+        "WHERE tenant_id = ?1 AND job_id = ?2 AND stream = ?3 AND byte_offset < ?5 "
+        "AND byte_offset >= (SELECT COALESCE(max(byte_offset), 0) FROM job_output_chunks "
+        "WHERE tenant_id = ?1 AND job_id = ?2 AND stream = ?3 AND byte_offset <= ?4) "
+        "ORDER BY byte_offset, seq");
+    if (!stmt.ok()) return std::move(stmt).error();
+    stmt->bind(tenant, job, stream_name, offset, end);
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return out;
+      const std::int64_t chunk_start = stmt->int64(0);
+      const std::string_view data = stmt->blob_view(1);
+      const std::int64_t from = std::max(offset, chunk_start);
+      const std::int64_t to = std::min(end, chunk_start + static_cast<std::int64_t>(data.size()));
+      if (from < to) {
+        out.append(data.substr(static_cast<std::size_t>(from - chunk_start),
+                               static_cast<std::size_t>(to - from)));
+      }
+    }
+  });
+}
+
+Result<std::int64_t> SqliteStore::delete_jobs_before(const TenantId& tenant, WallTime cutoff) {
+  return write<std::int64_t>([&](Connection& c) {
+    // Output chunks go with their jobs (ON DELETE CASCADE).
+    return execute(c,
+                   "DELETE FROM jobs WHERE tenant_id = ? AND created_at < ? "
+                   "AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled')",
+                   tenant, cutoff);
+  });
+}
+
+}  // namespace scriptmesh::store

@@ -1,0 +1,162 @@
+#include "core/store/sqlite_writer.hpp"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace scriptmesh::store {
+
+Writer::Writer(std::unique_ptr<Connection> conn, std::size_t max_batch, WriterHooks hooks)
+    : conn_(std::move(conn)),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      hooks_(std::move(hooks)),
+      thread_([this] { run(); }) {}
+
+Writer::~Writer() {
+  shutdown();
+}
+
+void Writer::shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<void> Writer::submit(Work work) {
+  // The caller owns `pending` and blocks until the writer has published its
+  // result under mu_; the writer never touches it after that.
+  Pending pending{std::move(work), std::nullopt};
+  std::unique_lock lock(mu_);
+  if (stopping_) return Error::unavailable("store_closed", "the store is shutting down");
+  queue_.push_back(&pending);
+  if (hooks_.after_enqueue) hooks_.after_enqueue(queue_.size());
+  wake_.notify_one();
+  completed_.wait(lock, [&] { return pending.result.has_value(); });
+  return std::move(*pending.result);
+}
+
+StoreStats Writer::stats() const {
+  StoreStats s;
+  s.write_calls = write_calls_.load();
+  s.write_transactions = write_transactions_.load();
+  s.failed_writes = failed_writes_.load();
+  return s;
+}
+
+void Writer::run() {
+  std::vector<Pending*> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // Stopping still drains: a caller that got into the queue is owed an answer.
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    std::span<Pending* const> rest(batch);
+    while (!rest.empty())
+      rest = rest.subspan(run_transaction(rest));
+  }
+}
+
+std::size_t Writer::run_transaction(std::span<Pending* const> batch) {
+  write_transactions_.fetch_add(1);
+  std::vector<Result<void>> results;
+  Result<void> begin = conn_->exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    results.assign(batch.size(), begin);
+  } else {
+    transaction_broken_ = false;
+    if (hooks_.transaction_begun) hooks_.transaction_begun(batch.size());
+    results = run_writes(batch);
+    Result<void> end = finish_transaction();
+    if (!end.ok()) {
+      for (Result<void>& r : results) {
+        if (r.ok()) r = end.error();
+      }
+    }
+  }
+  const std::size_t consumed = results.size();
+  complete(batch.first(consumed), results);
+  return consumed;
+}
+
+std::vector<Result<void>> Writer::run_writes(std::span<Pending* const> batch) {
+  std::vector<Result<void>> results;
+  results.reserve(batch.size());
+  for (Pending* pending : batch) {
+    results.push_back(run_one(*pending));
+    // Some failures (disk full, I/O errors) make SQLite abandon the whole
+    // transaction; the writes already run in it are lost with it, and the
+    // rest of the batch goes into a fresh transaction.
+    if (transaction_broken_ || !conn_->in_transaction()) break;
+  }
+  return results;
+}
+
+Result<void> Writer::run_one(Pending& pending) {
+  SCRIPTMESH_RETURN_IF_ERROR(conn_->exec("SAVEPOINT write"));
+  Result<void> result = ok_result();
+  try {
+    result = pending.work(*conn_);
+  } catch (const std::exception& e) {
+    result = Error::internal("store_error", std::string("write threw: ") + e.what());
+  } catch (...) {
+    result = Error::internal("store_error", "write threw a non-standard exception");
+  }
+  if (result.ok()) {
+    Result<void> release = conn_->exec("RELEASE write");
+    if (release.ok()) return result;
+    result = std::move(release).error();
+  }
+  if (!conn_->in_transaction()) return result;
+  // ROLLBACK TO keeps the savepoint open, so it is released afterwards. If
+  // either fails, this write's changes may still be pending: the whole
+  // transaction must go.
+  if (!conn_->exec("ROLLBACK TO write").ok() || !conn_->exec("RELEASE write").ok()) {
+    transaction_broken_ = true;
+  }
+  return result;
+}
+
+Result<void> Writer::finish_transaction() {
+  if (transaction_broken_ || !conn_->in_transaction()) {
+    roll_back_all();
+    return Error::unavailable("transaction_aborted",
+                              "the transaction was abandoned after a storage error; retry");
+  }
+  Result<void> commit = conn_->exec("COMMIT");
+  if (!commit.ok()) roll_back_all();
+  return commit;
+}
+
+void Writer::roll_back_all() {
+  // A second try covers a transient failure of the first; after that SQLite
+  // is out of resources and the next BEGIN will report it.
+  for (int attempt = 0; attempt < 2 && conn_->in_transaction(); ++attempt) {
+    (void)conn_->exec("ROLLBACK");
+  }
+}
+
+void Writer::complete(std::span<Pending* const> batch, std::vector<Result<void>>& results) {
+  std::uint64_t failed = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!results[i].ok()) ++failed;
+      batch[i]->result = std::move(results[i]);
+    }
+  }
+  write_calls_.fetch_add(batch.size());
+  failed_writes_.fetch_add(failed);
+  completed_.notify_all();
+}
+
+}  // namespace scriptmesh::store

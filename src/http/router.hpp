@@ -1,0 +1,165 @@
+// The route table and request dispatch.
+//
+// Routes are data: {method, path pattern, name, handler, and the metadata the
+// auth, rate-limit and OpenAPI layers read}. The server hands every parsed
+// request to Router::route(); the router finds the route, fills the path
+// parameters, runs the guards (authentication, roles, scopes, rate limits are
+// plugged in as guards) and calls the handler. Handlers are plain functions
+// of (Request, RequestContext) returning a Response; they never see a socket,
+// so they are tested without a network.
+//
+// Matching: a pattern is literal segments and "{name}" segments, each a whole
+// path segment ("/v1/jobs/{id}/output"). A parameter matches one non-empty
+// segment and is percent-decoded. When several patterns match a path, the one
+// with a literal at the first differing segment wins ("/v1/jobs/search" over
+// "/v1/jobs/{id}"). A HEAD request is served by the GET route when there is no
+// HEAD route. No route for the path: 404 "not_found". A route for the path
+// but not the method: 405 "method_not_allowed" with an Allow header.
+//
+// Thread safety: build the table (add, add_guard) before the server starts;
+// after that the router is read-only and route() may run on any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/message.hpp"
+#include "scriptmesh/ids.hpp"
+#include "scriptmesh/log.hpp"
+#include "scriptmesh/result.hpp"
+
+namespace scriptmesh::http {
+
+struct Route;
+
+// Who is calling, as an authentication guard established it. The accounts
+// issue owns these fields and may extend them; the router only carries them.
+struct Principal {
+  TenantId tenant_id;
+  UserId user_id;                   // empty when the caller is an agent
+  std::string role;                 // "owner" | "admin" | "member"
+  std::vector<std::string> scopes;  // API-key scopes; empty for a user's own session
+  std::string credential_kind;      // "access_token" | "api_key" | "agent_key"
+  std::string credential_id;        // the key's or agent's id, never the secret
+};
+
+// Per-request state shared by the guards and the handler. Lives on the
+// session's strand for the duration of one request.
+struct RequestContext {
+  // The matched route; set before any guard or handler runs.
+  const Route* route = nullptr;
+  // Set by an authentication guard; empty on public routes.
+  std::optional<Principal> principal;
+  // Added to whatever response is sent for this request, including a guard's
+  // refusal (e.g. Retry-After and RateLimit-* from a rate-limit guard).
+  Headers response_headers;
+  // Where handlers log; include the request's request_id in their fields.
+  Logger* logger = &null_logger();
+};
+
+using Handler = std::function<Response(const Request&, RequestContext&)>;
+
+// Runs after matching and before the handler or upgrade. An Error refuses the
+// request: it is answered with error_response(error) and the handler does not
+// run. Guards run in the order added; the first refusal wins.
+using Guard = std::function<Result<void>(const Request&, RequestContext&)>;
+
+// The raw connection of a request that asked to switch protocols; defined in
+// http/upgrade.hpp (the only header here that names Beast types).
+struct UpgradedConnection;
+
+// Takes over a connection whose request carries "Upgrade: websocket". The
+// handler owns the connection from here on (it must answer the handshake);
+// the server never reads from or writes to it again. Runs on the
+// connection's strand after the guards accepted the request; the Request and
+// RequestContext live only for the call. (A shared_ptr, so code that never
+// includes upgrade.hpp can still hold or drop one.)
+using UpgradeHandler =
+    std::function<void(const Request&, RequestContext&, std::shared_ptr<UpgradedConnection>)>;
+
+struct Route {
+  Method method = Method::kGet;
+  // "/v1/jobs/{id}": literal and {name} segments (names: [a-z_][a-z0-9_]*).
+  std::string pattern;
+  // Stable identifier for logs, metrics and the OpenAPI operationId
+  // ("jobs.get"); logged instead of the raw, id-laden path.
+  std::string name;
+  // Answers ordinary requests. May be empty on an upgrade-only route, which
+  // then answers 426 "upgrade_required" to requests without Upgrade.
+  Handler handler;
+  // API-key scope the caller must hold ("jobs:write"); empty = none needed.
+  std::string scope;
+  // Rate-limit bucket ("login", "register", ...); empty = the default class.
+  std::string rate_limit_class;
+  // Weakest role allowed ("member" < "admin" < "owner"); empty = any role.
+  std::string min_role;
+  // True for routes served without credentials (health, login, register).
+  bool public_route = false;
+  // One line for OpenAPI.
+  std::string summary;
+  // When set, a request with "Upgrade: websocket" is handed to this instead
+  // of the handler (the agent channel, GET /v1/agent/connect).
+  UpgradeHandler upgrade;
+};
+
+class Router {
+ public:
+  // Where route() should send a request.
+  struct Match {
+    enum class Kind { kFound, kNotFound, kMethodNotAllowed };
+    Kind kind = Kind::kNotFound;
+    const Route* route = nullptr;  // kFound only
+    Params params;                 // kFound only: decoded path parameters
+    std::string allow;             // kMethodNotAllowed only: "GET, HEAD, POST"
+  };
+
+  // Adds a route. A malformed pattern, an empty name, a route with neither
+  // handler nor upgrade, or a duplicate (method, pattern) or name is a bug in
+  // the table: throws std::invalid_argument at start-up.
+  Router& add(Route route);
+  // Adds a guard run on every matched request, after those added before.
+  Router& add_guard(Guard guard);
+
+  // The table in the order added, for the OpenAPI generator.
+  const std::vector<Route>& routes() const noexcept { return routes_; }
+
+  // Finds the route for a method and an encoded path (no query).
+  Match match(Method method, std::string_view path) const;
+
+  // Matches `request`, fills request.path_params and ctx.route, and runs the
+  // guards. Returns the route to run, or the response to send instead (404,
+  // 405, a guard's refusal). Never throws.
+  std::variant<const Route*, Response> route(Request& request, RequestContext& ctx) const;
+
+  // Calls route.handler; an exception escaping it is a bug, logged and
+  // answered 500 "internal". An empty handler answers 426.
+  Response run_handler(const Route& route, const Request& request, RequestContext& ctx) const;
+
+  // route() then run_handler(): the whole answer to an ordinary request.
+  Response dispatch(Request& request, RequestContext& ctx) const;
+
+ private:
+  struct Segment {
+    std::string text;  // literal text, or the parameter name
+    bool param = false;
+  };
+
+  std::vector<Route> routes_;
+  std::vector<std::vector<Segment>> segments_;  // parallel to routes_
+  std::vector<Guard> guards_;
+};
+
+// Adds the built-in public routes:
+//   GET /healthz -> 200 {"status":"ok"} while the process serves at all;
+//   GET /readyz  -> 200 {"status":"ready"} when `ready()` returns true, else
+//                   503 {"status":"not_ready"}. An empty `ready` means ready.
+// `ready` runs on a server thread for each call; it must be quick and
+// thread-safe.
+void add_health_routes(Router& router, std::function<bool()> ready = {});
+
+}  // namespace scriptmesh::http
