@@ -94,14 +94,17 @@ Result<void> check_executable(const std::string& where, const std::string& path)
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR)
-      return invalid(where, "command " + quoted(path) + " does not exist");
-    return invalid(
-        where, "command " + quoted(path) + " cannot be inspected (" + std::strerror(errno) + ")");
+      return invalid(where,
+                     "command " + quoted(path, manifest_detail::kMaxShownPath) + " does not exist");
+    return invalid(where, "command " + quoted(path, manifest_detail::kMaxShownPath) +
+                              " cannot be inspected (" + std::strerror(errno) + ")");
   }
   if (!S_ISREG(st.st_mode))
-    return invalid(where, "command " + quoted(path) + " is not a regular file");
+    return invalid(where, "command " + quoted(path, manifest_detail::kMaxShownPath) +
+                              " is not a regular file");
   if (::access(path.c_str(), X_OK) != 0) {
-    return invalid(where, "command " + quoted(path) + " is not executable");
+    return invalid(
+        where, "command " + quoted(path, manifest_detail::kMaxShownPath) + " is not executable");
   }
   return {};
 }
@@ -120,7 +123,8 @@ Result<std::vector<std::string>> parse_command(const std::string& where, const j
     argv.emplace_back(arg.as_string());
   }
   if (!argv[0].starts_with('/')) {
-    return invalid(where, "command " + quoted(argv[0]) + " is not an absolute path");
+    return invalid(where, "command " + quoted(argv[0], manifest_detail::kMaxShownPath) +
+                              " is not an absolute path");
   }
   if (options.check_files) SCRIPTMESH_RETURN_IF_ERROR(check_executable(where, argv[0]));
   return argv;
@@ -133,11 +137,13 @@ Result<std::string> parse_workdir(const std::string& where, const json::object& 
   if (!v->is_string()) return invalid(where, "\"workdir\" must be a string");
   std::string dir(v->as_string());
   if (has_nul(dir) || !dir.starts_with('/')) {
-    return invalid(where, "workdir " + quoted(dir) + " is not an absolute path");
+    return invalid(where, "workdir " + quoted(dir, manifest_detail::kMaxShownPath) +
+                              " is not an absolute path");
   }
   struct stat st {};
   if (options.check_files && (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
-    return invalid(where, "workdir " + quoted(dir) + " is not an existing directory");
+    return invalid(where, "workdir " + quoted(dir, manifest_detail::kMaxShownPath) +
+                              " is not an existing directory");
   }
   return dir;
 }

@@ -54,10 +54,9 @@ bool pattern_matches(const CompiledPattern& pattern, std::string_view value) {
   return std::regex_match(value.begin(), value.end(), pattern.regex);
 }
 
-std::string quoted(std::string_view text) {
-  constexpr std::size_t kMaxShown = 64;
+std::string quoted(std::string_view text, std::size_t max_shown) {
   std::string out = "'";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+  for (std::size_t i = 0; i < text.size() && i < max_shown; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') {
       char buf[8];
@@ -67,7 +66,7 @@ std::string quoted(std::string_view text) {
       out += static_cast<char>(c);
     }
   }
-  if (text.size() > kMaxShown) out += "...";
+  if (text.size() > max_shown) out += "...";
   out += "'";
   return out;
 }

@@ -1,6 +1,7 @@
 // Shared pieces of the manifest code: compiled patterns and message quoting.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <regex>
 #include <string>
@@ -25,7 +26,9 @@ bool pattern_matches(const CompiledPattern& pattern, std::string_view value);
 
 // `text` in single quotes for an error message: non-printable bytes escaped,
 // long text cut short, so a hostile name cannot forge or flood a log line.
-std::string quoted(std::string_view text);
+std::string quoted(std::string_view text, std::size_t max_shown = 64);
+// Paths are shown whole (up to PATH_MAX) so an operator can find the file.
+inline constexpr std::size_t kMaxShownPath = 4096;
 
 // Why `name` cannot be a parameter or env variable, or "" when it can.
 std::string variable_name_problem(std::string_view name);

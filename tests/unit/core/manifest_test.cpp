@@ -221,6 +221,18 @@ TEST_CASE("manifest: the command must exist, be a regular file and be executable
   }
 }
 
+// Found in a fresh-clone run: temp paths there are long, and the message cut
+// the path at 64 bytes, so an operator could not tell which file was meant.
+TEST_CASE("manifest: a long command path is named whole in the error") {
+  TempDir dir;
+  const fs::path deep = dir / std::string(120, 'd');
+  fs::create_directories(deep);
+  const std::string missing = (deep / "absent.sh").string();
+  auto m = parse_manifest(one_script(missing));
+  CHECK_ERROR_CODE(m, "invalid_manifest");
+  CHECK(m.error().message().find("'" + missing + "' does not exist") != std::string::npos);
+}
+
 TEST_CASE("manifest: workdir must be an existing directory") {
   TempDir dir;
   const fs::path script = dir / "run.sh";
