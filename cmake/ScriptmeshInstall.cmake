@@ -23,3 +23,12 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/scriptmeshConfigVersion.
 install(FILES "${PROJECT_BINARY_DIR}/scriptmeshConfig.cmake"
               "${PROJECT_BINARY_DIR}/scriptmeshConfigVersion.cmake"
         DESTINATION "${scriptmesh_cmake_dir}")
+
+# Swagger UI for /docs, from the npm package make deps installs (not vendored).
+set(swagger_ui_dist "${PROJECT_SOURCE_DIR}/node_modules/swagger-ui-dist")
+if(EXISTS "${swagger_ui_dist}/swagger-ui-bundle.js")
+  install(FILES "${swagger_ui_dist}/swagger-ui.css" "${swagger_ui_dist}/swagger-ui-bundle.js"
+                "${swagger_ui_dist}/swagger-ui-standalone-preset.js" "${swagger_ui_dist}/favicon-32x32.png"
+                "${swagger_ui_dist}/LICENSE" "${swagger_ui_dist}/NOTICE"
+          DESTINATION "${CMAKE_INSTALL_DATADIR}/scriptmesh/swagger-ui")
+endif()

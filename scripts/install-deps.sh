@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ScriptMesh builds and tests with, and only the
-# ones that are missing, so a second run costs a dpkg query and nothing more.
+# ones that are missing, then the Node tools of package.json (Swagger UI for
+# /docs, Redocly CLI for the OpenAPI lint) with npm, only when node_modules is
+# missing or older than package-lock.json. A second run costs a dpkg query and
+# two file-time checks, nothing more.
 set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(
   g++ cmake ninja-build pkg-config make git
@@ -13,6 +17,11 @@ packages=(
   # Independent implementations the interop tests compare against.
   python3 python3-cryptography python3-jwt
 )
+# npm comes with Node.js. Debian's nodejs and npm are installed only when there
+# is no npm at all, so a newer Node.js (NodeSource, nvm) is left alone.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -21,15 +30,34 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo_cmd=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then
-  sudo_cmd=(sudo)
+# The marker is touched only after npm ci succeeded (npm ci starts by deleting
+# node_modules, marker included), so it stands for a finished install; a
+# package-lock.json newer than it (a pull that changed a version) means
+# node_modules is stale.
+cd "$root"
+marker=node_modules/.scriptmesh-npm-ci
+if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
+  echo "install-deps: npm ci (swagger-ui-dist, @redocly/cli)"
+  # swagger-ui-dist depends on @scarf/scarf, whose install script reports the
+  # download to scarf.sh; package.json opts out too (scarfSettings).
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund
+  touch "$marker"
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -q
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# @redocly/cli needs Node.js 20.19 or newer (Debian 12's own nodejs is 18).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+              process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "install-deps: warning: Node.js $(node --version) is too old for @redocly/cli" \
+    "(needs 20.19+); the openapi/lint test will fail until Node.js is upgraded" >&2
+fi

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "openapi_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ScriptMesh orchestrator: runs whitelisted scripts on remote agents"};
@@ -29,7 +30,12 @@ int main(int argc, char** argv) {
   dec->add_option("--ttl", ttl, "Reject tokens older than this many seconds")
       ->check(CLI::PositiveNumber);
 
+  scriptmesh::app::RouteDocCommands route_docs;
+  scriptmesh::app::add_route_doc_commands(app, route_docs);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (route_docs.parsed()) return scriptmesh::app::run_route_doc_command(route_docs);
 
   if (serve_cmd->parsed()) return scriptmesh::app::run_serve(serve);
   if (gen->parsed()) return scriptmesh::app::run_fernet_generate_key();

@@ -50,6 +50,20 @@ struct OrchestratorConfig {
   std::int64_t max_body_bytes = 1024 * 1024;
   // SQLite durability: "full" (fsync every commit) or "normal".
   std::string sqlite_synchronous = "full";
+  // Base URL users reach the server at, for links in e-mails
+  // ("https://scriptmesh.example.com"); empty = http://<listen>.
+  std::string public_url;
+  // Resend API key; when set, e-mail goes through Resend instead of the
+  // <data_dir>/outbox.jsonl file.
+  std::string resend_api_key;
+  // Resend API base URL (a test points it at a loopback fake).
+  std::string resend_base_url = "https://api.resend.com";
+  // Sender of every e-mail ("ScriptMesh <noreply@example.com>"); required
+  // with resend_api_key.
+  std::string email_from;
+  // Requests per minute for each client address or principal on every route
+  // without a stricter limit of its own (login, register, ...).
+  std::int64_t rate_limit_default_per_min = 600;
 };
 
 // One row of the settings table.

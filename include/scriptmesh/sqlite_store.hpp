@@ -42,8 +42,10 @@ struct SqliteStoreOptions {
 };
 
 // Opens (creating if needed) and migrates the database, then starts the writer.
-// The returned store's destructor commits every write already queued, then
-// stops the writer and closes the file.
+// Destroy the returned store only after every call into it has returned; the
+// destructor then stops the writer (committing anything still queued) and
+// closes the file, folding the write-ahead log back into it, so a cleanly
+// closed store is the one database file.
 // Errors: invalid_argument "invalid_store_options"; unavailable
 // "store_open_failed" (directory or file cannot be created or opened);
 // failed_precondition "schema_too_new"; internal "migration_failed".

@@ -25,10 +25,10 @@
 // happens completely or not at all.
 //
 // Errors common to every call: unavailable ("store_busy", "store_unavailable",
-// "store_io_error", "store_closed") when the database could not be reached or
-// written (retry later); internal ("store_error", "store_corrupt") for bugs and
-// damaged files; conflict "constraint_violation" for a uniqueness clash the
-// call does not name more precisely.
+// "store_closed", "transaction_aborted") when the database could not be read
+// or written (retry later); internal ("store_error", "store_corrupt") for bugs
+// and damaged files; conflict "constraint_violation" for a uniqueness clash
+// the call does not name more precisely.
 //
 // Thread safety: every method may be called from any thread concurrently.
 #pragma once

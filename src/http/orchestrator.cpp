@@ -1,13 +1,27 @@
-// The orchestrator's assembly: secrets, store, routes and server, in the order
-// they depend on each other. Everything with a lifetime is owned here.
+// The orchestrator's assembly: secrets, store, e-mail, services, routes and
+// server, in the order they depend on each other. Everything with a lifetime
+// is owned here and torn down in reverse: the server first (so no handler is
+// running), then the services, then the store.
 #include "scriptmesh/orchestrator.hpp"
 
 #include <atomic>
+#include <exception>
 #include <filesystem>
 
+#include "http/api_routes.hpp"
+#include "http/rate_limit_guard.hpp"
+#include "http/route_table.hpp"
 #include "http/server.hpp"
+#include "scriptmesh/accounts.hpp"
+#include "scriptmesh/api_keys.hpp"
+#include "scriptmesh/auth.hpp"
+#include "scriptmesh/email.hpp"
+#include "scriptmesh/http_client.hpp"
+#include "scriptmesh/rate_limit.hpp"
+#include "scriptmesh/resend_email.hpp"
 #include "scriptmesh/secrets.hpp"
 #include "scriptmesh/sqlite_store.hpp"
+#include "scriptmesh/tenants.hpp"
 
 namespace scriptmesh {
 namespace {
@@ -28,6 +42,84 @@ http::ServerOptions server_options(const OrchestratorConfig& config, const Liste
   return options;
 }
 
+// A wildcard bind address is reachable on loopback; URLs should say so.
+std::string url_host(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "[::1]";
+  if (host.find(':') != std::string::npos) return "[" + host + "]";
+  return host;
+}
+
+// Where links in e-mails point: the configured public URL, else the listen
+// address (right for a single machine; behind a proxy, set public_url).
+std::string public_url(const OrchestratorConfig& config, const ListenAddress& listen, bool tls) {
+  if (!config.public_url.empty()) return config.public_url;
+  return std::string(tls ? "https" : "http") + "://" + url_host(listen.host) + ":" +
+         std::to_string(listen.port);
+}
+
+// The e-mail transport: Resend when an API key is configured (over `http`,
+// created here and owned by the caller), else the JSON-lines outbox.
+Result<std::unique_ptr<EmailSender>> make_email_sender(const OrchestratorConfig& config,
+                                                       Clock& clock, Logger& logger,
+                                                       std::unique_ptr<HttpClient>& http) {
+  if (!config.resend_api_key.empty()) {
+    if (config.email_from.empty()) {
+      return Error::invalid_argument("invalid_config",
+                                     "setting 'email_from': required with resend_api_key");
+    }
+    http = make_http_client();
+    ResendOptions options;
+    options.api_key = config.resend_api_key;
+    options.from = config.email_from;
+    options.base_url = config.resend_base_url;
+    options.logger = &logger;
+    logger.info("e-mail goes through Resend", {{"base_url", config.resend_base_url}});
+    return make_resend_email_sender(*http, std::move(options));
+  }
+  auto path = std::filesystem::path(config.data_dir) / "outbox.jsonl";
+  logger.info("e-mail goes to the outbox file", {{"path", path.string()}});
+  return make_outbox_email_sender(path, clock);
+}
+
+// The domain services behind the REST API, built once and borrowed by the
+// routes. Members are declared in dependency order.
+struct CoreServices {
+  CoreServices(Store& store, Clock& clock, EmailSender& email, const TokenConfig& tokens,
+               const std::string& base_url, Logger& logger)
+      : accounts(store, clock, email, account_options(tokens, base_url, logger)),
+        auth(store, clock, tokens),
+        api_keys(store, clock),
+        tenants(store),
+        users(store, clock, email, user_options(base_url, logger)),
+        limiter(clock),
+        api{accounts, auth, api_keys, tenants, users, clock} {}
+
+  static AccountOptions account_options(const TokenConfig& tokens, const std::string& base_url,
+                                        Logger& logger) {
+    AccountOptions options;
+    options.tokens = tokens;
+    options.public_base_url = base_url;
+    options.logger = &logger;
+    return options;
+  }
+
+  static UserServiceOptions user_options(const std::string& base_url, Logger& logger) {
+    UserServiceOptions options;
+    options.public_base_url = base_url;
+    options.logger = &logger;
+    return options;
+  }
+
+  AccountService accounts;
+  AuthService auth;
+  ApiKeyService api_keys;
+  TenantService tenants;
+  UserService users;
+  RateLimiter limiter;
+  http::ApiServices api;
+};
+
 class OrchestratorImpl final : public Orchestrator {
  public:
   OrchestratorImpl(OrchestratorSecrets secrets, std::unique_ptr<Store> store, bool tls,
@@ -36,9 +128,28 @@ class OrchestratorImpl final : public Orchestrator {
 
   ~OrchestratorImpl() override { stop(); }
 
+  // Builds the services over the store. Throws std::exception on a start-up
+  // bug (a service refusing its options).
+  Result<void> build_services(const OrchestratorConfig& config, const std::string& base_url,
+                              Clock& clock) {
+    auto email = make_email_sender(config, clock, logger_, http_client_);
+    SCRIPTMESH_RETURN_IF_ERROR(email);
+    email_ = std::move(*email);
+    TokenConfig tokens;
+    tokens.jwt_secret = secrets_.jwt_secret;
+    services_ = std::make_unique<CoreServices>(*store_, clock, *email_, tokens, base_url, logger_);
+    policy_ = http::default_rate_limit_policy(
+        static_cast<std::uint32_t>(config.rate_limit_default_per_min));
+    return ok_result();
+  }
+
   Result<void> start_server(http::ServerOptions options, Clock& clock) {
     http::Router router;
-    http::add_health_routes(router, [this] { return !stopping_.load(); });
+    http::RouteTableOptions table;
+    table.ready = [this] { return !stopping_.load(); };
+    table.docs.assets_dir = http::find_docs_assets_dir();
+    http::add_orchestrator_routes(router, services_->api, std::move(table));
+    http::add_api_guards(router, services_->auth, services_->limiter, policy_);
     server_ =
         std::make_unique<http::HttpServer>(std::move(options), std::move(router), logger_, clock);
     return server_->start();
@@ -54,6 +165,9 @@ class OrchestratorImpl final : public Orchestrator {
     if (stopping_.exchange(true)) return;
     if (server_) server_->stop();
     server_.reset();
+    services_.reset();
+    email_.reset();
+    http_client_.reset();
     store_.reset();  // commits queued writes, closes the file
   }
 
@@ -65,17 +179,13 @@ class OrchestratorImpl final : public Orchestrator {
   bool tls_;
   Logger& logger_;
   std::string host_;
+  std::unique_ptr<HttpClient> http_client_;  // outbound HTTP (Resend); may be null
+  std::unique_ptr<EmailSender> email_;
+  std::unique_ptr<CoreServices> services_;
+  http::RateLimitPolicy policy_;
   std::unique_ptr<http::HttpServer> server_;
   std::atomic<bool> stopping_{false};
 };
-
-// A wildcard bind address is reachable on loopback; URLs should say so.
-std::string url_host(const std::string& host) {
-  if (host == "0.0.0.0") return "127.0.0.1";
-  if (host == "::") return "[::1]";
-  if (host.find(':') != std::string::npos) return "[" + host + "]";
-  return host;
-}
 
 }  // namespace
 
@@ -95,9 +205,20 @@ Result<std::unique_ptr<Orchestrator>> Orchestrator::start(const OrchestratorConf
 
   auto options = server_options(config, *listen);
   bool tls = options.tls.has_value();
+  if (config.public_url.empty() && listen->port == 0) {
+    logger.warn(
+        "public_url is not set and the port is picked at start-up: links in e-mails "
+        "will not reach this server");
+  }
   auto orchestrator =
       std::make_unique<OrchestratorImpl>(std::move(*secrets), std::move(*store), tls, logger);
   orchestrator->set_host(url_host(listen->host));
+  try {
+    SCRIPTMESH_RETURN_IF_ERROR(
+        orchestrator->build_services(config, public_url(config, *listen, tls), clock));
+  } catch (const std::exception& e) {
+    return Error::internal("startup_failed", std::string("cannot build the services: ") + e.what());
+  }
   SCRIPTMESH_RETURN_IF_ERROR(orchestrator->start_server(std::move(options), clock));
   return std::unique_ptr<Orchestrator>(std::move(orchestrator));
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
 #include "http/json_body.hpp"
 #include "http/url.hpp"
@@ -48,6 +49,41 @@ std::string allow_header(const std::set<Method>& methods) {
   return out;
 }
 
+bool is_json_object(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  return !ec && v.is_object();
+}
+
+// The OpenAPI fields are only read by the generator, but a mistake in them
+// is still a table bug, so it fails at start-up like a bad pattern does.
+void check_openapi_metadata(const Route& route) {
+  for (const std::string* schema : {&route.request_schema, &route.response_schema}) {
+    if (!schema->empty() && !is_json_object(*schema)) {
+      bad_route(route, "schema is not a JSON object");
+    }
+  }
+  if (route.success_status < 100 || route.success_status > 399) {
+    bad_route(route, "success_status outside 100..399");
+  }
+  if (route.success_status == 204 && !route.response_schema.empty()) {
+    bad_route(route, "a 204 answer has no body to describe");
+  }
+  for (int status : route.error_statuses) {
+    if (status < 400 || status > 599) bad_route(route, "error status outside 400..599");
+  }
+  for (const std::string& tag : route.tags) {
+    if (tag.empty()) bad_route(route, "empty tag");
+  }
+  std::set<std::string_view> names;
+  for (const QueryParam& q : route.query_params) {
+    if (q.name.empty() || !names.insert(q.name).second) {
+      bad_route(route, "empty or repeated query parameter name");
+    }
+    if (!is_json_object(q.schema)) bad_route(route, "query parameter schema is not a JSON object");
+  }
+}
+
 Response with_context_headers(Response response, const RequestContext& ctx) {
   for (const auto& [name, value] : ctx.response_headers)
     response.headers.add(name, value);
@@ -63,6 +99,7 @@ Router& Router::add(Route route) {
   if (route.pattern.empty() || route.pattern.front() != '/') {
     bad_route(route, "pattern must start with '/'");
   }
+  check_openapi_metadata(route);
   std::vector<Segment> segments;
   std::set<std::string> param_names;
   for (std::string_view s : split_path(route.pattern)) {

@@ -31,22 +31,16 @@
 #include "http/message.hpp"
 #include "scriptmesh/ids.hpp"
 #include "scriptmesh/log.hpp"
+#include "scriptmesh/principal.hpp"
 #include "scriptmesh/result.hpp"
 
 namespace scriptmesh::http {
 
 struct Route;
 
-// Who is calling, as an authentication guard established it. The accounts
-// issue owns these fields and may extend them; the router only carries them.
-struct Principal {
-  TenantId tenant_id;
-  UserId user_id;                   // empty when the caller is an agent
-  std::string role;                 // "owner" | "admin" | "member"
-  std::vector<std::string> scopes;  // API-key scopes; empty for a user's own session
-  std::string credential_kind;      // "access_token" | "api_key" | "agent_key"
-  std::string credential_id;        // the key's or agent's id, never the secret
-};
+// Who is calling: scriptmesh::Principal (scriptmesh/principal.hpp), set by
+// the authentication guard.
+using Principal = ::scriptmesh::Principal;
 
 // Per-request state shared by the guards and the handler. Lives on the
 // session's strand for the duration of one request.
@@ -82,6 +76,16 @@ struct UpgradedConnection;
 using UpgradeHandler =
     std::function<void(const Request&, RequestContext&, std::shared_ptr<UpgradedConnection>)>;
 
+// A query parameter a route reads, for the OpenAPI document.
+struct QueryParam {
+  std::string name;
+  // JSON Schema of the value, as JSON text (one object).
+  std::string schema = R"({"type":"string"})";
+  bool required = false;
+  // One line for the docs.
+  std::string description;
+};
+
 struct Route {
   Method method = Method::kGet;
   // "/v1/jobs/{id}": literal and {name} segments (names: [a-z_][a-z0-9_]*).
@@ -105,6 +109,29 @@ struct Route {
   // When set, a request with "Upgrade: websocket" is handed to this instead
   // of the handler (the agent channel, GET /v1/agent/connect).
   UpgradeHandler upgrade;
+
+  // OpenAPI metadata, read only by http/openapi.hpp; every field is optional.
+  // Schemas are JSON Schema (2020-12, as OpenAPI 3.1 uses) written as JSON
+  // text holding one object; "$ref": "#/components/schemas/Error" may name the
+  // shared schemas. add() rejects text that is not a JSON object.
+  //
+  // Groups for the docs; empty = the part of `name` before its first '.'.
+  std::vector<std::string> tags;
+  // The JSON request body; empty = the route takes no body.
+  std::string request_schema;
+  // Status of a successful answer: 200, 201, 202, 204, 101 (an upgrade), 302.
+  int success_status = 200;
+  // Content type of a successful answer; empty = "application/json".
+  std::string response_media_type;
+  // The successful answer's body; empty = not described (and none for 204).
+  std::string response_schema;
+  // Query parameters the handler reads.
+  std::vector<QueryParam> query_params;
+  // Error statuses this route answers beyond the ones the generator infers
+  // from the other fields (400, 413 and 422 with a request body, 422 with
+  // query parameters, 401 unless public, 403 with a role or scope, 404 with
+  // path parameters, 426 for an upgrade-only route, 429 always): {402, 409}.
+  std::vector<int> error_statuses;
 };
 
 class Router {
@@ -119,8 +146,11 @@ class Router {
   };
 
   // Adds a route. A malformed pattern, an empty name, a route with neither
-  // handler nor upgrade, or a duplicate (method, pattern) or name is a bug in
-  // the table: throws std::invalid_argument at start-up.
+  // handler nor upgrade, a duplicate (method, pattern) or name, or malformed
+  // OpenAPI metadata (a schema that is not a JSON object, a success status
+  // outside 100..399, an error status outside 400..599, an empty tag, an
+  // empty or repeated query parameter name, a body schema on a 204) is a bug
+  // in the table: throws std::invalid_argument at start-up.
   Router& add(Route route);
   // Adds a guard run on every matched request, after those added before.
   Router& add_guard(Guard guard);

@@ -103,8 +103,15 @@ struct HttpTestClient::Impl {
     tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
     buffer.clear();
     beast::tcp_stream stream(ioc);
+    beast::error_code ec;
+    if (!options.bind_address.empty()) {
+      stream.socket().open(endpoint.protocol(), ec);
+      if (!ec)
+        stream.socket().bind(tcp::endpoint(asio::ip::make_address(options.bind_address), 0), ec);
+      if (ec) return io_error("bind", ec);
+    }
     stream.expires_after(options.timeout);
-    auto ec = run([&](auto handler) { stream.async_connect(endpoint, handler); });
+    ec = run([&](auto handler) { stream.async_connect(endpoint, handler); });
     if (ec) return io_error("connect", ec);
     stream.socket().set_option(tcp::no_delay(true), ec);
     ++connections;

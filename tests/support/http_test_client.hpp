@@ -48,6 +48,9 @@ struct HttpTestClientOptions {
   std::string ca_file;
   // Deadline for each connect and each request.
   std::chrono::milliseconds timeout{5000};
+  // Local address to connect from ("127.0.0.2": all of 127/8 is loopback on
+  // Linux), so a test can act as a second client address; empty = any.
+  std::string bind_address;
 };
 
 class HttpTestClient {

@@ -111,6 +111,39 @@ const std::vector<SettingRow>& rows() {
          c.sqlite_synchronous = v;
          return {};
        }},
+      {{"public_url", "SCRIPTMESH_PUBLIC_URL",
+        "base URL users reach the server at, for links in e-mails (default http://<listen>)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+           return invalid("public_url", "expected an http:// or https:// URL");
+         }
+         c.public_url = v;
+         return {};
+       }},
+      {{"resend_api_key", "SCRIPTMESH_RESEND_API_KEY",
+        "Resend API key; when set, e-mail is sent through Resend instead of the outbox file", true},
+       SM_STRING_SETTER(resend_api_key)},
+      {{"resend_base_url", "SCRIPTMESH_RESEND_BASE_URL",
+        "Resend API base URL (default https://api.resend.com)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+           return invalid("resend_base_url", "expected an http:// or https:// URL");
+         }
+         c.resend_base_url = v;
+         return {};
+       }},
+      {{"email_from", "SCRIPTMESH_EMAIL_FROM",
+        "sender of every e-mail, e.g. \"ScriptMesh <noreply@example.com>\""},
+       SM_STRING_SETTER(email_from)},
+      {{"rate_limit_default_per_min", "SCRIPTMESH_RATE_LIMIT_DEFAULT_PER_MIN",
+        "requests per minute per client or credential on routes without their own limit "
+        "(default 600)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("rate_limit_default_per_min", v, 1, 1'000'000);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.rate_limit_default_per_min = *n;
+         return {};
+       }},
   };
   return kRows;
 }

@@ -19,8 +19,15 @@ Result<void> apply(Connection& conn, const Migration& m) {
   if (Result<void> begin = conn.exec("BEGIN IMMEDIATE"); !begin.ok()) {
     return migration_error(m, begin.error());
   }
-  Result<void> body = conn.exec(std::string(m.sql));
-  if (body.ok()) body = conn.exec("PRAGMA user_version = " + std::to_string(m.version));
+  // Another process may have applied this step while we waited for the lock.
+  Result<int> current = schema_version(conn);
+  Result<void> body = ok_result();
+  if (!current.ok()) {
+    body = std::move(current).error();
+  } else if (*current < m.version) {
+    body = conn.exec(std::string(m.sql));
+    if (body.ok()) body = conn.exec("PRAGMA user_version = " + std::to_string(m.version));
+  }
   if (body.ok()) body = conn.exec("COMMIT");
   if (!body.ok()) {
     if (conn.in_transaction()) (void)conn.exec("ROLLBACK");

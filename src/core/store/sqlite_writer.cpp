@@ -26,15 +26,17 @@ void Writer::shutdown() {
 }
 
 Result<void> Writer::submit(Work work) {
-  // The caller owns `pending` and blocks until the writer has published its
-  // result under mu_; the writer never touches it after that.
-  Pending pending{std::move(work), std::nullopt};
-  std::unique_lock lock(mu_);
-  if (stopping_) return Error::unavailable("store_closed", "the store is shutting down");
-  queue_.push_back(&pending);
-  if (hooks_.after_enqueue) hooks_.after_enqueue(queue_.size());
+  Pending pending;
+  pending.work = std::move(work);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Error::unavailable("store_closed", "the store is shutting down");
+    queue_.push_back(&pending);
+    if (hooks_.after_enqueue) hooks_.after_enqueue(queue_.size());
+  }
   wake_.notify_one();
-  completed_.wait(lock, [&] { return pending.result.has_value(); });
+  std::unique_lock lock(pending.mu);
+  pending.done.wait(lock, [&] { return pending.result.has_value(); });
   return std::move(*pending.result);
 }
 
@@ -147,16 +149,16 @@ void Writer::roll_back_all() {
 
 void Writer::complete(std::span<Pending* const> batch, std::vector<Result<void>>& results) {
   std::uint64_t failed = 0;
-  {
-    std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!results[i].ok()) ++failed;
-      batch[i]->result = std::move(results[i]);
-    }
-  }
+  for (const Result<void>& r : results)
+    failed += r.ok() ? 0 : 1;
   write_calls_.fetch_add(batch.size());
   failed_writes_.fetch_add(failed);
-  completed_.notify_all();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Pending& p = *batch[i];
+    std::lock_guard lock(p.mu);
+    p.result = std::move(results[i]);
+    p.done.notify_one();
+  }
 }
 
 }  // namespace scriptmesh::store

@@ -67,9 +67,14 @@ class Writer {
   StoreStats stats() const;
 
  private:
+  // One submitted write, on its caller's stack. The writer publishes the
+  // result under `mu` and notifies while still holding it, so the caller
+  // cannot return (and destroy this) before the writer is done with it.
   struct Pending {
     Work work;
-    std::optional<Result<void>> result;  // guarded by mu_ once queued
+    std::mutex mu;
+    std::condition_variable done;
+    std::optional<Result<void>> result;  // guarded by mu
   };
 
   void run();
@@ -92,10 +97,9 @@ class Writer {
   const WriterHooks hooks_;
 
   std::mutex mu_;
-  std::condition_variable wake_;       // the writer waits for work here
-  std::condition_variable completed_;  // callers wait for their result here
-  std::deque<Pending*> queue_;         // guarded by mu_; each owned by its blocked caller
-  bool stopping_ = false;              // guarded by mu_
+  std::condition_variable wake_;  // the writer waits for work here
+  std::deque<Pending*> queue_;    // guarded by mu_; each owned by its blocked caller
+  bool stopping_ = false;         // guarded by mu_
 
   // Set by run_one when a savepoint could not be unwound; writer thread only.
   bool transaction_broken_ = false;

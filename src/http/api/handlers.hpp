@@ -1,0 +1,74 @@
+// The REST handlers, one function per route (the table is in api_routes.cpp).
+//
+// Each handler reads and bounds its input (400 invalid_json, 422
+// invalid_field naming the field), calls one service and turns the Result
+// into a response; errors become error_response(), with the status chosen by
+// error_status.hpp. A handler never picks a status for an error itself and
+// never names another tenant's ids: services answer not_found for them.
+//
+// Authenticated handlers read the caller from ctx.principal, which the
+// authentication guard set; without one they answer 401 (a route table
+// mistake, not a client's).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "http/api_routes.hpp"
+#include "http/router.hpp"
+#include "scriptmesh/clock.hpp"
+#include "scriptmesh/result.hpp"
+
+namespace scriptmesh::http::api {
+
+// --- helpers shared by the handler files (api_json.cpp) ---
+
+// Result<Response> -> Response, answering an error with error_response().
+Response respond(Result<Response> result);
+
+// The caller, or unauthenticated "missing_credentials" when no guard set one.
+[[nodiscard]] Result<Principal> caller(const RequestContext& ctx);
+
+// Path parameter `name` as an id: ids are short ASCII, so anything longer
+// than 128 bytes cannot exist and answers not_found `not_found_code`.
+[[nodiscard]] Result<std::string> path_id(const Request& request, std::string_view name,
+                                          std::string_view not_found_code);
+
+// The request body as a JSON object (400 invalid_json otherwise).
+[[nodiscard]] Result<boost::json::object> json_body(const Request& request);
+
+// RFC 3339 text, or null for an empty optional.
+boost::json::value time_or_null(const std::optional<WallTime>& t);
+
+// --- accounts and sessions (auth_routes.cpp) ---
+Response register_account(ApiServices& s, const Request& request, RequestContext& ctx);
+Response verify_email(ApiServices& s, const Request& request, RequestContext& ctx);
+Response resend_verification(ApiServices& s, const Request& request, RequestContext& ctx);
+Response login(ApiServices& s, const Request& request, RequestContext& ctx);
+Response refresh(ApiServices& s, const Request& request, RequestContext& ctx);
+Response logout(ApiServices& s, const Request& request, RequestContext& ctx);
+Response forgot_password(ApiServices& s, const Request& request, RequestContext& ctx);
+Response reset_password(ApiServices& s, const Request& request, RequestContext& ctx);
+
+// --- the caller and their tenant (me_routes.cpp, tenant_routes.cpp) ---
+Response get_me(ApiServices& s, const Request& request, RequestContext& ctx);
+Response get_tenant(ApiServices& s, const Request& request, RequestContext& ctx);
+Response set_tenant_plan(ApiServices& s, const Request& request, RequestContext& ctx);
+
+// --- users (users_routes.cpp) ---
+Response list_users(ApiServices& s, const Request& request, RequestContext& ctx);
+Response invite_user(ApiServices& s, const Request& request, RequestContext& ctx);
+Response get_user(ApiServices& s, const Request& request, RequestContext& ctx);
+Response update_user(ApiServices& s, const Request& request, RequestContext& ctx);
+Response delete_user(ApiServices& s, const Request& request, RequestContext& ctx);
+
+// --- API keys (api_key_routes.cpp) ---
+Response create_api_key(ApiServices& s, const Request& request, RequestContext& ctx);
+Response list_api_keys(ApiServices& s, const Request& request, RequestContext& ctx);
+Response revoke_api_key(ApiServices& s, const Request& request, RequestContext& ctx);
+
+}  // namespace scriptmesh::http::api

@@ -1,0 +1,18 @@
+#include "http/route_table.hpp"
+
+#include <utility>
+
+#include "http/openapi.hpp"
+
+namespace scriptmesh::http {
+
+void add_orchestrator_routes(Router& router, ApiServices& api, RouteTableOptions options) {
+  add_health_routes(router, std::move(options.ready));
+  add_api_routes(router, api);
+  add_docs_routes(router, std::move(options.docs));
+  OpenApiOptions openapi;
+  openapi.schemas = api_component_schemas();
+  add_openapi_route(router, std::move(openapi));  // last: it documents the routes above
+}
+
+}  // namespace scriptmesh::http
