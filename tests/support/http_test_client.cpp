@@ -297,7 +297,7 @@ bool connection_refused(std::uint16_t port) {
 // ---- certificates ----
 
 void write_self_signed_cert(const std::filesystem::path& cert_file,
-                            const std::filesystem::path& key_file) {
+                            const std::filesystem::path& key_file, const std::string& names) {
   auto fail = [](const char* what) { throw std::runtime_error(std::string("cert: ") + what); };
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
   if (!key) fail("key generation");
@@ -315,8 +315,7 @@ void write_self_signed_cert(const std::filesystem::path& cert_file,
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  X509_EXTENSION* san =
-      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, names.c_str());
   if (san == nullptr) fail("subjectAltName");
   X509_add_ext(cert.get(), san, -1);
   X509_EXTENSION_free(san);

@@ -105,10 +105,11 @@ class RawConnection {
 // True when nothing listens on 127.0.0.1:port (a connect is refused).
 bool connection_refused(std::uint16_t port);
 
-// Writes a new self-signed certificate (CN=localhost, SAN localhost and
-// 127.0.0.1, valid for a day) and its P-256 private key as PEM files.
-// Throws std::runtime_error on failure.
+// Writes a new self-signed certificate (CN=localhost, valid for a day) with
+// subjectAltName `names` (OpenSSL syntax, e.g. "DNS:example.invalid") and its
+// P-256 private key as PEM files. Throws std::runtime_error on failure.
 void write_self_signed_cert(const std::filesystem::path& cert_file,
-                            const std::filesystem::path& key_file);
+                            const std::filesystem::path& key_file,
+                            const std::string& names = "DNS:localhost,IP:127.0.0.1");
 
 }  // namespace scriptmesh::testing

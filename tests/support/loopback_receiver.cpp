@@ -8,12 +8,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
 #include "http/server.hpp"
+#include "support/http_test_client.hpp"
 #include "support/temp_dir.hpp"
 
 namespace scriptmesh::testing {
@@ -131,7 +127,7 @@ LoopbackReceiver::LoopbackReceiver(LoopbackReceiverOptions options)
   server_options.shutdown_grace = std::chrono::milliseconds(2000);
   if (impl_->options.tls) {
     impl_->cert_dir.emplace();
-    write_test_certificate(*impl_->cert_dir / "cert.pem", *impl_->cert_dir / "key.pem",
+    write_self_signed_cert(*impl_->cert_dir / "cert.pem", *impl_->cert_dir / "key.pem",
                            impl_->options.cert_names);
     server_options.tls = http::TlsOptions{(*impl_->cert_dir / "cert.pem").string(),
                                           (*impl_->cert_dir / "key.pem").string()};
@@ -195,46 +191,6 @@ std::size_t LoopbackReceiver::peak_connections() const {
 
 std::size_t LoopbackReceiver::open_connections() const {
   return impl_->server->active_connections();
-}
-
-void write_test_certificate(const std::filesystem::path& cert_file,
-                            const std::filesystem::path& key_file, const std::string& names) {
-  auto fail = [](const char* what) {
-    throw std::runtime_error(std::string("test certificate: ") + what);
-  };
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  if (!key) fail("key generation");
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
-  if (!cert) fail("X509_new");
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 2);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* subject = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("scriptmesh test"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), subject);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, names.c_str());
-  if (san == nullptr) fail("subjectAltName");
-  X509_add_ext(cert.get(), san, -1);
-  X509_EXTENSION_free(san);
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) fail("sign");
-
-  auto write = [&](const std::filesystem::path& path, auto&& emit) {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) fail("open output file");
-    bool ok = emit(f) == 1;
-    std::fclose(f);
-    if (!ok) fail("PEM write");
-  };
-  write(cert_file, [&](std::FILE* f) { return PEM_write_X509(f, cert.get()); });
-  write(key_file, [&](std::FILE* f) {
-    return PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  });
 }
 
 }  // namespace scriptmesh::testing

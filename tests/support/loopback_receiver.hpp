@@ -116,10 +116,4 @@ class LoopbackReceiver {
   std::unique_ptr<Impl> impl_;
 };
 
-// Writes a self-signed certificate with subjectAltName `names` (OpenSSL
-// syntax: "DNS:example.invalid" or "DNS:localhost,IP:127.0.0.1") and its
-// P-256 key as PEM files. Throws std::runtime_error on failure.
-void write_test_certificate(const std::filesystem::path& cert_file,
-                            const std::filesystem::path& key_file, const std::string& names);
-
 }  // namespace scriptmesh::testing
