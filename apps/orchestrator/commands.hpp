@@ -24,4 +24,19 @@ int run_fernet_generate_key();
 int run_fernet_encrypt();
 int run_fernet_decrypt(long long ttl_seconds);
 
+// `webhook sign|verify`: the job webhook signature scheme from the shell.
+struct WebhookCommands {
+  CLI::App* sign = nullptr;
+  CLI::App* verify = nullptr;
+  long long sign_at = -1;  // < 0 = now
+  std::string header;
+  long long tolerance = 300;
+  long long now = -1;  // < 0 = now
+  bool parsed() const;
+};
+void add_webhook_commands(CLI::App& app, WebhookCommands& cmds);
+int run_webhook_command(const WebhookCommands& cmds);
+int run_webhook_sign(long long timestamp);  // < 0 = now
+int run_webhook_verify(const std::string& header, long long tolerance_seconds, long long now);
+
 }  // namespace scriptmesh::app

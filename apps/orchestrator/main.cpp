@@ -33,7 +33,12 @@ int main(int argc, char** argv) {
   scriptmesh::app::RouteDocCommands route_docs;
   scriptmesh::app::add_route_doc_commands(app, route_docs);
 
+  scriptmesh::app::WebhookCommands webhook;
+  scriptmesh::app::add_webhook_commands(app, webhook);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (webhook.parsed()) return scriptmesh::app::run_webhook_command(webhook);
 
   if (route_docs.parsed()) return scriptmesh::app::run_route_doc_command(route_docs);
 

@@ -166,6 +166,11 @@ struct AgentRecord {
   std::optional<AgentMetrics> metrics;
   std::vector<std::string> manifest;  // script names the agent allows
   WallTime created_at;
+  // manifest_summary_json() of the manifest the agent last sent (declared
+  // parameters and timeouts, no commands); empty until it first connects.
+  std::string manifest_summary;
+  // Jobs the agent runs at once, as it last announced; >= 1.
+  int max_concurrent = 1;
 };
 
 // What an operator may change about an agent; unset fields stay as they are.
@@ -180,6 +185,8 @@ struct AgentStateUpdate {
   std::optional<WallTime> last_heartbeat_at;
   std::optional<AgentMetrics> metrics;
   std::optional<std::vector<std::string>> manifest;
+  std::optional<std::string> manifest_summary;
+  std::optional<int> max_concurrent;
 };
 
 struct JobRecord {
@@ -301,6 +308,8 @@ class Store {
   // Errors: not_found "tenant_not_found".
   [[nodiscard]] virtual Result<TenantRecord> get_tenant(const TenantId& tenant) = 0;
   [[nodiscard]] virtual Result<void> set_tenant_plan(const TenantId& tenant, Plan plan) = 0;
+  // System-wide, for background tasks that visit every tenant (retention).
+  [[nodiscard]] virtual Result<std::vector<TenantId>> list_tenant_ids() = 0;
   [[nodiscard]] virtual Result<void> set_tenant_webhook_secret(const TenantId& tenant,
                                                                const std::string& ciphertext) = 0;
 
@@ -455,6 +464,18 @@ class Store {
   [[nodiscard]] virtual Result<bool> append_job_output(const TenantId& tenant, const JobId& job,
                                                        OutputStream stream, std::int64_t seq,
                                                        std::string_view data) = 0;
+  // Stores `data` as the bytes of `stream` starting at byte `offset`, for a
+  // sender that may resend after a lost acknowledgement: bytes already stored
+  // (below the stream's current length) are skipped, the rest appended.
+  // Returns the stream's length afterwards. Errors: not_found
+  // "job_not_found"; conflict "output_gap" when `offset` lies beyond the
+  // stored length (bytes in between were never received);
+  // invalid_argument "invalid_range" for a negative offset.
+  [[nodiscard]] virtual Result<std::int64_t> append_job_output_at(const TenantId& tenant,
+                                                                  const JobId& job,
+                                                                  OutputStream stream,
+                                                                  std::int64_t offset,
+                                                                  std::string_view data) = 0;
   // Up to `limit` bytes (all when unset) of `stream` starting at byte
   // `offset`; empty past the end. Errors: not_found "job_not_found";
   // invalid_argument "invalid_range" for a negative offset or limit.
@@ -462,6 +483,11 @@ class Store {
                                                             const JobId& job, OutputStream stream,
                                                             std::int64_t offset,
                                                             std::optional<std::int64_t> limit) = 0;
+  // System-wide, for the dispatch-timeout sweep: pending jobs created
+  // before `created_before`, oldest first, at most `limit` (1..1000).
+  // Errors: invalid_argument "invalid_limit".
+  [[nodiscard]] virtual Result<std::vector<JobRecord>> list_pending_jobs_before(
+      WallTime created_before, int limit) = 0;
   // Deletes the tenant's finished jobs created before `cutoff`, with their
   // output (retention). Jobs not yet final are kept. Returns how many.
   [[nodiscard]] virtual Result<std::int64_t> delete_jobs_before(const TenantId& tenant,

@@ -63,11 +63,17 @@ ChildProcess::~ChildProcess() {
 
 std::optional<std::string> ChildProcess::wait_for_stderr(const std::string& needle,
                                                          std::chrono::milliseconds timeout) {
+  return wait_for_stderr_count(needle, 1, timeout);
+}
+
+std::optional<std::string> ChildProcess::wait_for_stderr_count(const std::string& needle, int count,
+                                                               std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     std::istringstream lines(stderr_text());
+    int seen = 0;
     for (std::string line; std::getline(lines, line);) {
-      if (line.find(needle) != std::string::npos) return line;
+      if (line.find(needle) != std::string::npos && ++seen == count) return line;
     }
     if (status_ || std::chrono::steady_clock::now() > deadline) return std::nullopt;
     if (wait_exit(std::chrono::milliseconds(0))) continue;  // one last read after exit

@@ -32,6 +32,10 @@ class ChildProcess {
                                              std::chrono::milliseconds timeout);
   // Waits for the process to exit; returns its exit status (128+signal when
   // killed), or nullopt on timeout.
+  // Like wait_for_stderr, for the `count`-th line holding `needle` (e.g. the
+  // second "agent connected" after a reconnect).
+  std::optional<std::string> wait_for_stderr_count(const std::string& needle, int count,
+                                                   std::chrono::milliseconds timeout);
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   // Sends `sig` (SIGTERM by default).
   void signal(int sig);

@@ -31,6 +31,11 @@ Result<void> FailingStore::create_tenant(const TenantRecord& tenant, const UserR
   return inner_.create_tenant(tenant, owner);
 }
 
+Result<std::vector<TenantId>> FailingStore::list_tenant_ids() {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_tenant_ids();
+}
+
 Result<TenantRecord> FailingStore::get_tenant(const TenantId& tenant) {
   if (auto e = gate()) return *std::move(e);
   return inner_.get_tenant(tenant);
@@ -277,6 +282,19 @@ Result<bool> FailingStore::append_job_output(const TenantId& tenant, const JobId
                                              std::string_view data) {
   if (auto e = gate()) return *std::move(e);
   return inner_.append_job_output(tenant, job, stream, seq, data);
+}
+
+Result<std::int64_t> FailingStore::append_job_output_at(const TenantId& tenant, const JobId& job,
+                                                        OutputStream stream, std::int64_t offset,
+                                                        std::string_view data) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.append_job_output_at(tenant, job, stream, offset, data);
+}
+
+Result<std::vector<JobRecord>> FailingStore::list_pending_jobs_before(WallTime created_before,
+                                                                      int limit) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_pending_jobs_before(created_before, limit);
 }
 
 Result<std::string> FailingStore::read_job_output(const TenantId& tenant, const JobId& job,

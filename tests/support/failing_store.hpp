@@ -40,6 +40,7 @@ class FailingStore final : public Store {
   void set_error(Error error);
 
   Result<void> create_tenant(const TenantRecord& tenant, const UserRecord& owner) override;
+  Result<std::vector<TenantId>> list_tenant_ids() override;
   Result<TenantRecord> get_tenant(const TenantId& tenant) override;
   Result<void> set_tenant_plan(const TenantId& tenant, Plan plan) override;
   Result<void> set_tenant_webhook_secret(const TenantId& tenant,
@@ -105,6 +106,11 @@ class FailingStore final : public Store {
   Result<std::int64_t> fail_interrupted_jobs(WallTime now, std::string_view reason) override;
   Result<bool> append_job_output(const TenantId& tenant, const JobId& job, OutputStream stream,
                                  std::int64_t seq, std::string_view data) override;
+  Result<std::int64_t> append_job_output_at(const TenantId& tenant, const JobId& job,
+                                            OutputStream stream, std::int64_t offset,
+                                            std::string_view data) override;
+  Result<std::vector<JobRecord>> list_pending_jobs_before(WallTime created_before,
+                                                          int limit) override;
   Result<std::string> read_job_output(const TenantId& tenant, const JobId& job, OutputStream stream,
                                       std::int64_t offset,
                                       std::optional<std::int64_t> limit) override;

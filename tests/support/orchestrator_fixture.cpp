@@ -36,20 +36,42 @@ std::uint16_t port_from_ready_line(const std::string& line) {
 
 // ---- TestOrchestrator ----
 
-TestOrchestrator::TestOrchestrator(TestOrchestratorOptions options) : data_dir_(dir_ / "data") {
+TestOrchestrator::TestOrchestrator(TestOrchestratorOptions options)
+    : data_dir_(dir_ / "data"),
+      settings_(std::move(options.settings)),
+      start_timeout_(options.start_timeout) {
+  launch("127.0.0.1:0");
+}
+
+void TestOrchestrator::launch(const std::string& listen) {
   std::vector<std::string> argv = {
-      SCRIPTMESH_ORCHESTRATOR_BIN, "serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir",
+      SCRIPTMESH_ORCHESTRATOR_BIN, "serve", "--dev", "--listen", listen, "--data-dir",
       data_dir_.string()};
-  for (const auto& [key, value] : options.settings) {
+  for (const auto& [key, value] : settings_) {
     argv.push_back(flag_name(key));
     argv.push_back(value);
   }
-  process_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, dir_.path(),
-                                            "orchestrator");
-  auto ready = process_->wait_for_stderr("orchestrator ready", options.start_timeout);
+  // Each run logs to its own files, so a restart's wait sees only its own lines.
+  std::string name = starts_ == 0 ? "orchestrator" : "orchestrator-" + std::to_string(starts_);
+  ++starts_;
+  process_ =
+      std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, dir_.path(), name);
+  auto ready = process_->wait_for_stderr("orchestrator ready", start_timeout_);
   INFO(process_->stderr_text());
   REQUIRE(ready);
   port_ = port_from_ready_line(*ready);
+  stopped_ = false;
+}
+
+void TestOrchestrator::kill_hard() {
+  stopped_ = true;
+  process_->signal(SIGKILL);
+  REQUIRE(process_->wait_exit(30s).has_value());
+}
+
+void TestOrchestrator::restart() {
+  REQUIRE(stopped_);
+  launch("127.0.0.1:" + std::to_string(port_));
 }
 
 TestOrchestrator::~TestOrchestrator() {

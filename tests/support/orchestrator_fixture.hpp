@@ -66,6 +66,11 @@ class TestOrchestrator {
 
   // SIGTERM and wait; answers the exit status (nullopt on timeout).
   std::optional<int> stop();
+  // Ends the process with SIGKILL (no shutdown at all), as a crash would.
+  void kill_hard();
+  // Starts the orchestrator again on the same data directory and port, after
+  // stop() or kill_hard(), so connected agents find it where it was.
+  void restart();
 
  private:
   TempDir dir_;
@@ -73,6 +78,11 @@ class TestOrchestrator {
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
+  std::map<std::string, std::string> settings_;
+  std::chrono::milliseconds start_timeout_{60'000};
+  int starts_ = 0;
+
+  void launch(const std::string& listen);
 };
 
 struct ApiResponse {

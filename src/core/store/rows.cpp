@@ -113,6 +113,8 @@ Result<AgentRecord> read_agent(const Statement& s) {
   if (!manifest.ok()) return std::move(manifest).error();
   a.manifest = std::move(manifest).value();
   a.created_at = s.time(10);
+  a.manifest_summary = s.text(11);
+  a.max_concurrent = static_cast<int>(s.int64(12));
   return a;
 }
 

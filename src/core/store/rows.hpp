@@ -22,7 +22,7 @@
   "last_used_at"
 #define SM_AGENT_COLUMNS                                                                    \
   "id, tenant_id, name, tags, key_ciphertext, key_lookup_hash, status, last_heartbeat_at, " \
-  "metrics, manifest, created_at"
+  "metrics, manifest, created_at, manifest_summary, max_concurrent"
 #define SM_JOB_COLUMNS                                                                          \
   "id, tenant_id, agent_id, group_id, schedule_id, script, params, status, exit_code, signal, " \
   "error, timeout_sec, webhook_url, idempotency_key, created_at, dispatched_at, started_at, "   \

@@ -216,9 +216,19 @@ CREATE INDEX job_output_chunks_by_offset ON job_output_chunks (job_id, stream, b
 CREATE INDEX jobs_in_flight ON jobs (status) WHERE status IN ('dispatched', 'running');
 )sql";
 
+// Version 3: the dispatch-timeout sweep finds old pending jobs of every
+// tenant without a table scan; agents keep the declared parameters of their
+// scripts (to check triggers while they are offline) and their job slots.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE INDEX jobs_pending ON jobs (created_at) WHERE status = 'pending';
+ALTER TABLE agents ADD COLUMN manifest_summary TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN max_concurrent INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "output offset and in-flight job indexes", kSchemaV2},
+    Migration{3, "pending job index, agent manifest summary and slots", kSchemaV3},
 };
 
 }  // namespace

@@ -52,6 +52,13 @@ Result<void> SqliteStore::create_tenant(const TenantRecord& tenant, const UserRe
   });
 }
 
+Result<std::vector<TenantId>> SqliteStore::list_tenant_ids() {
+  return read<std::vector<TenantId>>([](Connection& c) {
+    auto read_id = +[](const Statement& row) -> Result<TenantId> { return TenantId(row.text(0)); };
+    return query_all(c, "SELECT id FROM tenants ORDER BY created_at, id", read_id);
+  });
+}
+
 Result<TenantRecord> SqliteStore::get_tenant(const TenantId& tenant) {
   return read<TenantRecord>([&](Connection& c) {
     return query_one(c, "SELECT " SM_TENANT_COLUMNS " FROM tenants WHERE id = ?", &read_tenant,

@@ -32,11 +32,12 @@ Result<void> SqliteStore::insert_agent(const TenantId& tenant, const AgentRecord
     if (!taken.ok()) return std::move(taken).error();
     if (*taken) return Error::conflict("agent_exists", "an agent with this id already exists");
     Result<std::int64_t> inserted = execute(
-        c, "INSERT INTO agents (" SM_AGENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        c,
+        "INSERT INTO agents (" SM_AGENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         agent.id, tenant, agent.name, encode_string_list(agent.tags), agent.key_ciphertext,
         agent.key_lookup_hash, to_string(agent.status), agent.last_heartbeat_at,
         encode_if(agent.metrics, encode_metrics), encode_string_list(agent.manifest),
-        agent.created_at);
+        agent.created_at, agent.manifest_summary, static_cast<std::int64_t>(agent.max_concurrent));
     if (!inserted.ok()) return std::move(inserted).error();
     return ok_result();
   });
@@ -101,15 +102,20 @@ Result<void> SqliteStore::update_agent_state(const TenantId& tenant, const Agent
                                              const AgentStateUpdate& update) {
   std::optional<std::string_view> status;
   if (update.status) status = to_string(*update.status);
+  std::optional<std::int64_t> max_concurrent;
+  if (update.max_concurrent) max_concurrent = *update.max_concurrent;
   return write<void>([&](Connection& c) {
     return require_changed(
         execute(c,
                 "UPDATE agents SET status = COALESCE(?, status), "
                 "last_heartbeat_at = COALESCE(?, last_heartbeat_at), "
-                "metrics = COALESCE(?, metrics), manifest = COALESCE(?, manifest) "
+                "metrics = COALESCE(?, metrics), manifest = COALESCE(?, manifest), "
+                "manifest_summary = COALESCE(?, manifest_summary), "
+                "max_concurrent = COALESCE(?, max_concurrent) "
                 "WHERE tenant_id = ? AND id = ?",
                 status, update.last_heartbeat_at, encode_if(update.metrics, encode_metrics),
-                encode_if(update.manifest, encode_string_list), tenant, agent),
+                encode_if(update.manifest, encode_string_list), update.manifest_summary,
+                max_concurrent, tenant, agent),
         agent_not_found());
   });
 }

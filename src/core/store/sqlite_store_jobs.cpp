@@ -179,6 +179,21 @@ Result<void> SqliteStore::transition_job(const TenantId& tenant, const JobId& jo
   });
 }
 
+Result<std::vector<JobRecord>> SqliteStore::list_pending_jobs_before(WallTime created_before,
+                                                                     int limit) {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return Error::invalid_argument("invalid_limit", "limit must be between 1 and 1000");
+  }
+  return read<std::vector<JobRecord>>([&](Connection& c) {
+    // System-wide by design: the dispatch-timeout sweep serves every tenant.
+    return query_all(c,
+                     "SELECT " SM_JOB_COLUMNS
+                     " FROM jobs WHERE status = 'pending' "
+                     "AND created_at < ? ORDER BY created_at, id LIMIT ?",
+                     &read_job, created_before, static_cast<std::int64_t>(limit));
+  });
+}
+
 Result<std::int64_t> SqliteStore::fail_interrupted_jobs(WallTime now, std::string_view reason) {
   return write<std::int64_t>([&](Connection& c) {
     // System-wide by design: run once at start-up, before any agent connects.

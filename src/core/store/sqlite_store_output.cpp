@@ -72,6 +72,37 @@ Result<bool> SqliteStore::append_job_output(const TenantId& tenant, const JobId&
   });
 }
 
+Result<std::int64_t> SqliteStore::append_job_output_at(const TenantId& tenant, const JobId& job,
+                                                       OutputStream stream, std::int64_t offset,
+                                                       std::string_view data) {
+  if (offset < 0) return Error::invalid_argument("invalid_range", "offset must not be negative");
+  const std::string_view stream_name = to_string(stream);
+  return write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+    Result<std::int64_t> stored = stream_bytes(c, tenant, job, stream);
+    if (!stored.ok()) return std::move(stored).error();
+    if (offset > *stored) {
+      return Error::conflict("output_gap", "output offset " + std::to_string(offset) +
+                                               " is beyond the " + std::to_string(*stored) +
+                                               " bytes stored");
+    }
+    const auto skip = static_cast<std::size_t>(*stored - offset);
+    if (skip >= data.size()) return *stored;
+    const std::string_view tail = data.substr(skip);
+    // The tail's offset doubles as its seq: offsets only grow, so it is unique
+    // within the stream, like the counters append_job_output is given.
+    Result<std::int64_t> inserted = execute(c,
+                                            "INSERT INTO job_output_chunks "
+                                            "(tenant_id, job_id, stream, seq, byte_offset, data) "
+                                            "VALUES (?, ?, ?, ?, ?, ?)",
+                                            tenant, job, stream_name, *stored, *stored, Blob{tail});
+    if (!inserted.ok()) return std::move(inserted).error();
+    Result<std::int64_t> counted =
+        execute(c, add_bytes_sql(stream), static_cast<std::int64_t>(tail.size()), tenant, job);
+    if (!counted.ok()) return std::move(counted).error();
+    return *stored + static_cast<std::int64_t>(tail.size());
+  });
+}
+
 Result<std::string> SqliteStore::read_job_output(const TenantId& tenant, const JobId& job,
                                                  OutputStream stream, std::int64_t offset,
                                                  std::optional<std::int64_t> limit) {

@@ -1,0 +1,233 @@
+// Every agent message but hello: heartbeat, started, output, finished,
+// rejected. Each is handled to the end (store writes committed, answer
+// queued) before received() returns.
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "core/agent/agent_hub_impl.hpp"
+
+namespace scriptmesh {
+namespace {
+
+namespace proto = agent_protocol;
+
+// How many times a result is re-read and retried when the job's status moved
+// under it (a lease ran out, a cancel landed) between the read and the write.
+constexpr int kFinishAttempts = 3;
+
+// The agent's reason for refusing a dispatch, if it is a plain machine code.
+std::string rejection_code(std::string_view code) {
+  const bool plain =
+      !code.empty() && code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+  return plain ? std::string(code) : std::string("rejected");
+}
+
+JobTransition result_transition(const JobRecord& job, const proto::Finished& m, WallTime now) {
+  JobTransition t;
+  t.exit_code = m.exit_code;
+  t.signal = m.signal;
+  t.duration_ms = m.duration_ms;
+  if (hub::accepts_late_result(job)) {
+    t.to = JobStatus::kFailed;  // keeps its error and finished_at
+    return t;
+  }
+  t.finished_at = now;
+  if (m.cancelled) {
+    t.to = JobStatus::kCancelled;
+  } else if (m.timed_out) {
+    t.to = JobStatus::kTimedOut;
+  } else if (!m.error.empty()) {
+    t.to = JobStatus::kFailed;
+    t.error = rejection_code(m.error);
+  } else if (m.signal || !m.exit_code || *m.exit_code != 0) {
+    t.to = JobStatus::kFailed;
+  } else {
+    t.to = JobStatus::kSucceeded;
+  }
+  return t;
+}
+
+}  // namespace
+
+void AgentHub::Impl::received(AgentSessionId session, std::string_view frame) {
+  std::optional<hub::SessionView> view = view_of(session);
+  if (!view) return;
+  Result<proto::AgentMessage> message = proto::decode_agent_message(frame);
+  if (!message.ok()) {
+    refuse(session, *view, message.error().code());
+    return;
+  }
+  if (!view->hello_done && !std::holds_alternative<proto::Hello>(*message)) {
+    refuse(session, *view, "hello_required");
+    return;
+  }
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, proto::Hello>) on_hello(session, *view, m);
+        if constexpr (std::is_same_v<M, proto::Heartbeat>) on_heartbeat(session, *view, m);
+        if constexpr (std::is_same_v<M, proto::Started>) on_started(session, *view, m);
+        if constexpr (std::is_same_v<M, proto::Output>) on_output(session, *view, m);
+        if constexpr (std::is_same_v<M, proto::Finished>) on_finished(session, *view, m);
+        if constexpr (std::is_same_v<M, proto::Rejected>) on_rejected(session, *view, m);
+      },
+      *message);
+}
+
+void AgentHub::Impl::on_heartbeat(AgentSessionId, const hub::SessionView& view,
+                                  const proto::Heartbeat& m) {
+  AgentStateUpdate update;
+  update.metrics = m.metrics;
+  update.last_heartbeat_at = clock_.now();
+  Result<void> stored = store_.update_agent_state(view.tenant, view.agent, update);
+  // Only figures for display: the next heartbeat brings fresh ones.
+  if (!stored.ok()) {
+    logger_.warn("agent heartbeat not stored",
+                 {{"agent_id", view.agent.str()}, {"error", stored.error().to_string()}});
+  }
+}
+
+void AgentHub::Impl::on_started(AgentSessionId session, const hub::SessionView& view,
+                                const proto::Started& m) {
+  std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
+  if (!job || job->status != JobStatus::kDispatched) return;  // a resend, or already over
+  JobTransition t;
+  t.to = JobStatus::kRunning;
+  t.started_at = clock_.now();
+  Result<JobRecord> running = transition(*job, t);
+  if (!running.ok() && running.error().category() != ErrorCategory::kConflict) {
+    store_failed(session, view, running.error());
+  }
+}
+
+void AgentHub::Impl::on_output(AgentSessionId session, const hub::SessionView& view,
+                               const proto::Output& m) {
+  if (!own_job(session, view, m.job_id, false)) return;
+  Result<std::int64_t> stored =
+      store_.append_job_output_at(view.tenant, JobId(m.job_id), m.stream, m.offset, m.data);
+  if (stored.ok()) {
+    send(view.connection, proto::OutputAck{m.job_id, m.stream, *stored});
+  } else if (stored.error().code() == "output_gap") {
+    // Bytes before it never arrived; the agent resends from the stored
+    // length it learns in the next output_ack or welcome.
+    logger_.warn("agent output beyond the stored bytes ignored",
+                 {{"agent_id", view.agent.str()}, {"job_id", m.job_id}});
+  } else {
+    store_failed(session, view, stored.error());
+  }
+}
+
+void AgentHub::Impl::on_finished(AgentSessionId session, const hub::SessionView& view,
+                                 const proto::Finished& m) {
+  for (int attempt = 0; attempt < kFinishAttempts; ++attempt) {
+    std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
+    if (!job) return;
+    const bool already_final = is_final(job->status);
+    if (already_final && !hub::accepts_late_result(*job)) {
+      send(view.connection, proto::FinishedAck{m.job_id});  // a resend after a lost ack
+      release_slot(view.key, m.job_id);
+      return;
+    }
+    if (job->stdout_bytes < m.stdout_bytes || job->stderr_bytes < m.stderr_bytes) {
+      refuse(session, view, "output_incomplete");
+      return;
+    }
+    Result<JobRecord> done = transition(*job, result_transition(*job, m, clock_.now()));
+    if (!done.ok() && done.error().category() == ErrorCategory::kConflict) continue;
+    if (!done.ok()) {
+      store_failed(session, view, done.error());
+      return;
+    }
+    if (!already_final) wake_waiters(*done);
+    send(view.connection, proto::FinishedAck{m.job_id});
+    release_slot(view.key, m.job_id);
+    if (!already_final) announce_final(*done);
+    return;
+  }
+  logger_.warn("job result not recorded: its status kept changing",
+               {{"agent_id", view.agent.str()}, {"job_id", m.job_id}});
+}
+
+void AgentHub::Impl::on_rejected(AgentSessionId session, const hub::SessionView& view,
+                                 const proto::Rejected& m) {
+  std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
+  if (!job) return;
+  if (job->status == JobStatus::kDispatched || job->status == JobStatus::kRunning) {
+    logger_.warn(
+        "agent rejected a job",
+        {{"agent_id", view.agent.str()}, {"job_id", m.job_id}, {"code", rejection_code(m.error)}});
+    JobTransition t;
+    t.to = JobStatus::kFailed;
+    t.error = rejection_code(m.error);
+    t.finished_at = clock_.now();
+    Result<JobRecord> failed = transition(*job, t);
+    if (failed.ok()) {
+      wake_waiters(*failed);
+      release_slot(view.key, m.job_id);
+      announce_final(*failed);
+      return;
+    }
+    if (failed.error().category() != ErrorCategory::kConflict) {
+      store_failed(session, view, failed.error());
+      return;
+    }
+  }
+  release_slot(view.key, m.job_id);
+}
+
+std::optional<JobRecord> AgentHub::Impl::own_job(AgentSessionId session,
+                                                 const hub::SessionView& view,
+                                                 const std::string& job_id, bool need_record) {
+  if (!need_record) {
+    std::lock_guard lock(mu_);
+    auto live = live_.find(view.key);
+    if (live != live_.end() && live->second.owned.contains(job_id)) {
+      JobRecord known;
+      known.id = JobId(job_id);
+      return known;
+    }
+  }
+  Result<JobRecord> job = store_.get_job(view.tenant, JobId(job_id));
+  if (!job.ok() && job.error().category() != ErrorCategory::kNotFound) {
+    store_failed(session, view, job.error());
+    return std::nullopt;
+  }
+  // Another tenant's job reads as not found; another agent's, or one never
+  // dispatched, is just as foreign: an honest agent never names them.
+  if (!job.ok() || job->agent_id != view.agent || job->status == JobStatus::kPending) {
+    refuse(session, view, "foreign_job");
+    return std::nullopt;
+  }
+  std::lock_guard lock(mu_);
+  auto live = live_.find(view.key);
+  if (live != live_.end()) {
+    if (live->second.owned.size() >= hub::kMaxOwnedCache) live->second.owned.clear();
+    live->second.owned.insert(job_id);
+  }
+  return std::move(job).value();
+}
+
+void AgentHub::Impl::release_slot(const std::string& key, const std::string& job_id) {
+  {
+    std::lock_guard lock(mu_);
+    auto live = live_.find(key);
+    if (live == live_.end()) return;
+    live->second.in_flight.erase(job_id);
+    live->second.owned.erase(job_id);
+    live->second.cancel_requested.erase(job_id);
+  }
+  dispatch_pending(key);
+}
+
+void AgentHub::Impl::store_failed(AgentSessionId session, const hub::SessionView& view,
+                                  const Error& error) {
+  logger_.error("store failed while handling an agent message",
+                {{"agent_id", view.agent.str()}, {"error", error.to_string()}});
+  drop_session(session, "store_unavailable", true);
+}
+
+}  // namespace scriptmesh

@@ -1,0 +1,113 @@
+#include "core/jobs/job_input.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "core/agent/agent_input.hpp"
+#include "core/agent/manifest_rules.hpp"
+#include "scriptmesh/manifest.hpp"
+
+namespace scriptmesh::jobs {
+namespace {
+
+using manifest_detail::quoted;
+
+Error invalid_param(std::string_view name, const std::string& what) {
+  return Error::invalid_argument("invalid_param", "parameter " + quoted(name) + ": " + what);
+}
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+Result<void> validate_target(const TriggerRequest& r) {
+  if (r.agent_id.has_value() == r.tags.has_value()) {
+    return Error::invalid_argument("invalid_target", "give exactly one of agent_id and tags");
+  }
+  if (r.agent_id) {
+    if (r.agent_id->empty()) return Error::invalid_argument("invalid_target", "agent_id is empty");
+    return ok_result();
+  }
+  if (r.tags->empty() || r.tags->size() > kMaxTriggerTags) {
+    return Error::invalid_argument(
+        "invalid_tags", "tags must name 1.." + std::to_string(kMaxTriggerTags) + " tags");
+  }
+  Result<std::vector<std::string>> tags = agents::validate_tags(*r.tags);
+  if (!tags.ok()) return std::move(tags).error();
+  return ok_result();
+}
+
+Result<void> validate_params(const std::map<std::string, std::string>& params) {
+  if (params.size() > kMaxTriggerParams) {
+    return Error::invalid_argument("invalid_param", "at most " + std::to_string(kMaxTriggerParams) +
+                                                        " parameters are allowed");
+  }
+  for (const auto& [name, value] : params) {
+    if (auto problem = manifest_detail::variable_name_problem(name); !problem.empty()) {
+      return invalid_param(name, problem);
+    }
+    if (auto problem = manifest_detail::variable_value_problem(value); !problem.empty()) {
+      return invalid_param(name, problem);
+    }
+  }
+  return ok_result();
+}
+
+}  // namespace
+
+Result<void> validate_idempotency_key(std::string_view key) {
+  const bool printable = std::all_of(key.begin(), key.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  if (key.size() > kMaxIdempotencyKeyChars || !printable) {
+    return Error::invalid_argument("invalid_idempotency_key",
+                                   "the idempotency key must be at most " +
+                                       std::to_string(kMaxIdempotencyKeyChars) +
+                                       " printable ASCII characters");
+  }
+  return ok_result();
+}
+
+Result<void> validate_webhook_url(std::string_view url) {
+  if (url.empty()) return ok_result();
+  const Error invalid = Error::invalid_argument(
+      "invalid_webhook_url", "webhook_url must be an absolute http:// or https:// URL of at most " +
+                                 std::to_string(kMaxWebhookUrlChars) + " characters");
+  if (url.size() > kMaxWebhookUrlChars) return invalid;
+  std::string_view rest;
+  if (starts_with_ci(url, "https://")) {
+    rest = url.substr(8);
+  } else if (starts_with_ci(url, "http://")) {
+    rest = url.substr(7);
+  } else {
+    return invalid;
+  }
+  const bool clean = std::all_of(url.begin(), url.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) != 0x7f;
+  });
+  const std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (!clean || host.empty() || host.front() == ':' || host.front() == '@') return invalid;
+  return ok_result();
+}
+
+Result<void> validate_trigger(const TriggerRequest& r) {
+  if (!is_valid_script_name(r.script)) {
+    return Error::invalid_argument("invalid_script",
+                                   "script " + quoted(r.script) + " is not a valid script name");
+  }
+  SCRIPTMESH_RETURN_IF_ERROR(validate_target(r));
+  SCRIPTMESH_RETURN_IF_ERROR(validate_params(r.params));
+  if (r.timeout_sec && (*r.timeout_sec < 1 || *r.timeout_sec > kMaxJobTimeoutSec)) {
+    return Error::invalid_argument("invalid_timeout", "timeout_sec must be between 1 and " +
+                                                          std::to_string(kMaxJobTimeoutSec));
+  }
+  SCRIPTMESH_RETURN_IF_ERROR(validate_webhook_url(r.webhook_url));
+  return validate_idempotency_key(r.idempotency_key);
+}
+
+}  // namespace scriptmesh::jobs
