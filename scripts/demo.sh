@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # Runs the orchestrator from a release build on the embedded SQLite default,
-# with development secrets generated under ./var/secrets. Ctrl-C stops it.
+# with development secrets generated under ./var/secrets, plus a local agent
+# with the example manifest, and runs one job through the REST API to show
+# its output. Ctrl-C stops both.
 set -euo pipefail
 build_dir=${1:-build/release}
 listen=${2:-127.0.0.1:8080}
 data_dir=${SCRIPTMESH_DATA_DIR:-./var}
+repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$data_dir"
+data_dir=$(cd "$data_dir" && pwd)
 
 orchestrator="$build_dir/apps/orchestrator/scriptmesh-orchestrator"
+agent="$build_dir/apps/agent/scriptmesh-agent"
 "$orchestrator" serve --dev --listen "$listen" --data-dir "$data_dir" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' INT TERM EXIT
+agent_pid=
+cleanup() {
+  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+trap cleanup INT TERM EXIT
 
 for _ in $(seq 1 50); do
   if curl -fsS "http://$listen/healthz" >/dev/null 2>&1; then break; fi
@@ -21,11 +32,24 @@ if ! curl -fsS "http://$listen/healthz" >/dev/null; then
   exit 1
 fi
 
+# An account, an agent key and a manifest naming this checkout's example script.
+key_file=$(/usr/bin/python3 "$repo_dir/scripts/demo_client.py" "http://$listen" "$data_dir" setup)
+manifest="$data_dir/demo/manifest.json"
+sed "s#/opt/scriptmesh/examples/hello.sh#$repo_dir/examples/agent/hello.sh#" \
+  "$repo_dir/examples/agent/manifest.json" >"$manifest"
+"$agent" --url "http://$listen" --key-file "$key_file" --manifest "$manifest" \
+  --spool "$data_dir/demo/spool" --tags demo &
+agent_pid=$!
+
+/usr/bin/python3 "$repo_dir/scripts/demo_client.py" "http://$listen" "$data_dir" run-job
+
 cat <<MSG
 
-ScriptMesh orchestrator is running.
+ScriptMesh orchestrator and a local agent are running.
   health:   curl http://$listen/healthz
-  data:     $data_dir (SQLite file, outbox, dev secrets)
+  API docs: http://$listen/docs
+  account:  demo@scriptmesh.example, password in $data_dir/demo/password
+  data:     $data_dir (SQLite file, outbox, dev secrets, the agent's spool)
 Press Ctrl-C to stop.
 
 MSG

@@ -1,94 +1,84 @@
-// scriptmesh-agent: flag parsing and wiring only. The manifest rules live in
-// libscriptmesh (scriptmesh/manifest.hpp).
-#include <sys/stat.h>
+// scriptmesh-agent: flag parsing and wiring only. The agent lives in
+// libscriptmesh (scriptmesh/agent.hpp), its settings in
+// scriptmesh/agent_config.hpp.
+//
+// Exit status: 0 after SIGINT/SIGTERM, 1 when the agent cannot start (spool,
+// CA file), 2 for a usage, configuration or manifest error, 3 when the
+// orchestrator refused the agent key before the agent ever connected.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
-#include <fstream>
+#include <map>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
-#include "scriptmesh/manifest.hpp"
+#include "scriptmesh/agent.hpp"
 
 namespace {
 
-struct AgentFlags {
-  std::string url;
-  std::string key_file;
-  std::string manifest;
-  std::string spool = "/var/lib/scriptmesh-agent/spool";
-  std::vector<std::string> tags;
-  int max_concurrent = 4;
+struct Flags {
+  std::string config_file;
+  std::map<std::string, std::string> settings;  // setting key -> value
   bool check = false;
 };
 
-bool url_is_usable(const std::string& url) {
-  for (const char* scheme : {"http://", "https://", "ws://", "wss://"}) {
-    const std::string_view prefix(scheme);
-    if (url.starts_with(prefix)) {
-      return url.size() > prefix.size() && url[prefix.size()] != '/' &&
-             url.find_first_of(" \t\r\n") == std::string::npos;
+void add_flags(CLI::App& app, Flags& flags) {
+  app.add_option("--config", flags.config_file, "JSON config file (settings below as keys)")
+      ->envname("SCRIPTMESH_AGENT_CONFIG");
+  for (const scriptmesh::SettingInfo& s : scriptmesh::agent_settings()) {
+    std::string name = "--" + std::string(s.key);
+    for (char& c : name) {
+      if (c == '_') c = '-';
     }
+    std::string help = std::string(s.description) + " [env " + std::string(s.env) + "]";
+    app.add_option_function<std::string>(
+           name,
+           [&flags, key = std::string(s.key)](const std::string& v) { flags.settings[key] = v; },
+           help)
+        ->type_name("VALUE");
   }
-  return false;
-}
-
-// The key itself is never printed; only whether the file holds one.
-std::string key_file_problem(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  struct stat st {};
-  if (!in || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return "cannot read the agent key file " + path;
-  }
-  std::string key;
-  in >> key;
-  if (key.empty()) return "the agent key file " + path + " is empty";
-  return {};
-}
-
-// Everything but the manifest; "" when the flags are usable.
-std::string flags_problem(const AgentFlags& flags) {
-  if (!url_is_usable(flags.url)) {
-    // The value is not echoed: a URL may carry credentials.
-    return "--url must be an http://, https://, ws:// or wss:// URL with a host";
-  }
-  if (auto problem = key_file_problem(flags.key_file); !problem.empty()) return problem;
-  struct stat st {};
-  if (::stat(flags.spool.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-    return "--spool " + flags.spool + " exists and is not a directory";
-  }
-  for (const std::string& tag : flags.tags) {
-    if (!scriptmesh::is_valid_script_name(tag)) {
-      return "--tags: '" + tag + "' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
-    }
-  }
-  return {};
-}
-
-void add_flags(CLI::App& app, AgentFlags& flags) {
-  app.add_option("--url", flags.url, "Orchestrator base URL, e.g. https://sm.example.com")
-      ->envname("SCRIPTMESH_AGENT_URL")
-      ->required();
-  app.add_option("--key-file", flags.key_file, "File holding this agent's key")
-      ->envname("SCRIPTMESH_AGENT_KEY_FILE")
-      ->required();
-  app.add_option("--manifest", flags.manifest, "JSON manifest of the scripts this agent may run")
-      ->envname("SCRIPTMESH_AGENT_MANIFEST")
-      ->required();
-  app.add_option("--spool", flags.spool, "Directory spooling output until it is delivered")
-      ->envname("SCRIPTMESH_AGENT_SPOOL")
-      ->capture_default_str();
-  app.add_option("--tags", flags.tags, "Comma-separated tags for targeting this agent")
-      ->envname("SCRIPTMESH_AGENT_TAGS")
-      ->delimiter(',');
-  app.add_option("--max-concurrent", flags.max_concurrent, "Most scripts run at once")
-      ->envname("SCRIPTMESH_AGENT_MAX_CONCURRENT")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
   app.add_flag("--check", flags.check,
-               "Validate the flags and the manifest, print the script names, exit");
+               "Validate the settings and the manifest, print the script names, exit");
+}
+
+// SIGHUP reloads; SIGINT or SIGTERM stops the agent and ends the loop.
+void handle_signals(const sigset_t& set, scriptmesh::Agent& agent) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      (void)agent.reload();  // the agent logs the outcome
+      continue;
+    }
+    agent.stop();
+    return;
+  }
+}
+
+int run(const scriptmesh::AgentConfig& config, scriptmesh::Manifest manifest,
+        const sigset_t& signals) {
+  scriptmesh::LogLevel level = scriptmesh::LogLevel::kInfo;
+  scriptmesh::parse_log_level(config.log_level, level);
+  auto logger = scriptmesh::make_logfmt_logger(stderr, level);
+  auto agent = scriptmesh::Agent::start(config, std::move(manifest), *logger);
+  if (!agent.ok()) {
+    logger->error("agent failed to start", {{"error", agent.error().to_string()}});
+    return 1;
+  }
+  std::thread signal_thread([&] { handle_signals(signals, **agent); });
+  auto outcome = (*agent)->wait();
+  // The agent may have ended by itself; wake the signal thread (the signal is
+  // blocked everywhere, so only its sigwait can take it).
+  ::kill(::getpid(), SIGTERM);
+  signal_thread.join();
+  if (!outcome.ok()) return outcome.error().code() == "agent_key_refused" ? 3 : 1;
+  return 0;
 }
 
 }  // namespace
@@ -96,7 +86,7 @@ void add_flags(CLI::App& app, AgentFlags& flags) {
 int main(int argc, char** argv) {
   CLI::App app{"ScriptMesh agent: runs whitelisted scripts for an orchestrator"};
   app.set_version_flag("--version", SCRIPTMESH_VERSION);
-  AgentFlags flags;
+  Flags flags;
   add_flags(app, flags);
   try {
     app.parse(argc, argv);
@@ -104,11 +94,24 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0; usage errors 2
   }
 
-  if (auto problem = flags_problem(flags); !problem.empty()) {
-    fmt::print(stderr, "scriptmesh-agent: {}\n", problem);
+  // Blocked before any thread starts, so every thread inherits the mask and
+  // only the signal thread's sigwait receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  scriptmesh::ConfigSources sources;
+  sources.file = flags.config_file;
+  sources.flags = flags.settings;
+  auto config = scriptmesh::load_agent_config(sources);
+  if (!config.ok()) {
+    fmt::print(stderr, "scriptmesh-agent: {}\n", config.error().message());
     return 2;
   }
-  auto manifest = scriptmesh::load_manifest_file(flags.manifest);
+  auto manifest = scriptmesh::load_manifest_file(config->manifest);
   if (!manifest.ok()) {
     fmt::print(stderr, "scriptmesh-agent: invalid manifest: {}\n", manifest.error().message());
     return 2;
@@ -118,10 +121,5 @@ int main(int argc, char** argv) {
       fmt::print("{}\n", name);
     return 0;
   }
-
-  // Issue #4: connect to the orchestrator (WebSocket channel, spool, runner)
-  // here; until then a run without --check stops after validation.
-  fmt::print(stderr,
-             "scriptmesh-agent: the orchestrator connection is not part of this build yet\n");
-  return 3;
+  return run(*config, std::move(*manifest), signals);
 }

@@ -64,6 +64,15 @@ struct OrchestratorConfig {
   // Requests per minute for each client address or principal on every route
   // without a stricter limit of its own (login, register, ...).
   std::int64_t rate_limit_default_per_min = 600;
+  // Seconds between an agent's heartbeats (told to each agent when it
+  // connects); an agent silent for 3 of them is offline and disconnected.
+  std::int64_t heartbeat_sec = 60;
+  // A pending job whose agent does not take it within this many seconds of
+  // its creation (the agent stays offline) fails with "agent_offline".
+  std::int64_t dispatch_timeout_sec = 300;
+  // How long the dispatched and running jobs of an agent that went offline
+  // wait for it to come back holding them before they fail with "agent_lost".
+  std::int64_t lease_timeout_sec = 180;
 };
 
 // One row of the settings table.

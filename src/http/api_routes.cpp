@@ -1,8 +1,10 @@
 #include "http/api_routes.hpp"
 
 #include <array>
+#include <span>
 #include <string_view>
 
+#include "http/agent_socket.hpp"
 #include "http/api/handlers.hpp"
 #include "http/api/schemas.hpp"
 #include "http/auth_guard.hpp"
@@ -14,6 +16,14 @@ namespace scriptmesh::http {
 namespace {
 
 using ApiHandler = Response (*)(ApiServices&, const Request&, RequestContext&);
+using ApiAsyncHandler = void (*)(ApiServices&, const Request&, RequestContext&, Responder);
+
+// A query parameter of a row, for the OpenAPI document (router.hpp QueryParam).
+struct QueryRow {
+  std::string_view name;
+  std::string_view schema;
+  std::string_view description;
+};
 
 // One row of the table below. Kept apart from Route so the table stays
 // readable; to_route() fills a Route field by field.
@@ -32,6 +42,12 @@ struct RouteRow {
   std::string_view request_schema;
   std::string_view response_schema;
   std::array<int, 2> extra_errors;
+  // The query parameters the handler reads.
+  std::span<const QueryRow> query = {};
+  // Set instead of `handler` for a route that answers later.
+  ApiAsyncHandler async_handler = nullptr;
+  // Content type of a successful answer; empty = JSON.
+  std::string_view media_type = {};
 };
 
 constexpr std::string_view kPublic = "";
@@ -42,6 +58,31 @@ constexpr std::string_view kNoScope = "";
 constexpr std::string_view kNone = "";
 
 namespace sc = api::schema;
+
+constexpr QueryRow kJobListQuery[] = {
+    {"agent_id", R"({"type":"string"})", "Only jobs of this agent."},
+    {"script", R"({"type":"string"})", "Only jobs of this script."},
+    {"status", sc::kJobStatus, "Only jobs in this status."},
+    {"since", R"({"type":"string","format":"date-time"})", "Created at or after this time."},
+    {"until", R"({"type":"string","format":"date-time"})", "Created before this time."},
+    {"schedule_id", R"({"type":"string"})", "Only jobs this schedule created."},
+    {"group_id", R"({"type":"string"})", "Only jobs of this tag trigger."},
+    {"limit", R"({"type":"integer","minimum":1,"maximum":1000,"default":50})", "Jobs per page."},
+    {"cursor", R"({"type":"string"})", "next_cursor of the previous page."},
+};
+
+constexpr QueryRow kJobGetQuery[] = {
+    {"wait", R"({"type":"integer","minimum":0,"maximum":60})",
+     "Long poll: answer once the job is final, or after this many seconds with its state then."},
+};
+
+constexpr QueryRow kJobOutputQuery[] = {
+    {"stream", R"({"type":"string","enum":["stdout","stderr"],"default":"stdout"})",
+     "Which stream."},
+    {"offset", R"({"type":"integer","minimum":0,"default":0})", "First byte to answer."},
+    {"limit", R"({"type":"integer","minimum":1,"maximum":16777216})",
+     "Bytes at most (default and cap: 16 MiB; a larger value is cut to it)."},
+};
 
 // clang-format off
 constexpr RouteRow kRoutes[] = {
@@ -102,8 +143,67 @@ constexpr RouteRow kRoutes[] = {
    200, kNone, sc::kApiKeyList, {0, 0}},
   {Method::kDelete, "/v1/api-keys/{id}", "api_keys.revoke", kMember, kScopeAdmin, kRateDefault,
    "Revoke an API key, effective at once", &api::revoke_api_key, 204, kNone, kNone, {0, 0}},
+  // Agents.
+  {Method::kPost, "/v1/agents", "agents.create", kAdmin, kScopeAgentsWrite, kRateDefault,
+   "Register an agent; its key (sm_agent_...) is shown in this answer only",
+   &api::create_agent, 201, sc::kCreateAgent, sc::kCreatedAgentRef, {402, 0}},
+  {Method::kGet, "/v1/agents", "agents.list", kMember, kScopeAgentsRead, kRateDefault,
+   "The tenant's agents with status, last heartbeat, metrics and manifest", &api::list_agents,
+   200, kNone, sc::kAgentList, {0, 0}},
+  {Method::kGet, "/v1/agents/{id}", "agents.get", kMember, kScopeAgentsRead, kRateDefault,
+   "One agent", &api::get_agent, 200, kNone, sc::kAgentRef, {0, 0}},
+  {Method::kPatch, "/v1/agents/{id}", "agents.update", kAdmin, kScopeAgentsWrite, kRateDefault,
+   "Rename and/or retag an agent", &api::update_agent, 200, sc::kUpdateAgent, sc::kAgentRef,
+   {0, 0}},
+  {Method::kDelete, "/v1/agents/{id}", "agents.delete", kAdmin, kScopeAgentsWrite, kRateDefault,
+   "Remove an agent and close its connection (its jobs are kept)", &api::delete_agent,
+   204, kNone, kNone, {0, 0}},
+  {Method::kPost, "/v1/agents/{id}/rotate-key", "agents.rotate_key", kAdmin, kScopeAgentsWrite,
+   kRateDefault, "Replace the agent's key; the old one is refused at once (shown once)",
+   &api::rotate_agent_key, 200, kNone, sc::kAgentKey, {0, 0}},
+  // Jobs.
+  {Method::kPost, "/v1/jobs", "jobs.trigger", kMember, kScopeJobsWrite, kRateDefault,
+   "Run a script on one agent (agent_id) or on every agent with all the tags; answers once "
+   "committed. An `Idempotency-Key` header makes a retry return the same jobs",
+   &api::trigger_job, 202, sc::kTriggerJob, sc::kTriggered, {404, 0}},
+  {Method::kGet, "/v1/jobs", "jobs.list", kMember, kScopeJobsRead, kRateDefault,
+   "Jobs, newest first, filtered, paged by cursor", &api::list_jobs,
+   200, kNone, sc::kJobList, {0, 0}, kJobListQuery},
+  {Method::kGet, "/v1/jobs/{id}", "jobs.get", kMember, kScopeJobsRead, kRateDefault,
+   "One job; with ?wait=N answers when it is final or after N seconds", nullptr,
+   200, kNone, sc::kJobRef, {503, 0}, kJobGetQuery, &api::get_job},
+  {Method::kGet, "/v1/jobs/{id}/output", "jobs.output", kMember, kScopeJobsRead, kRateDefault,
+   "A stream's raw bytes from `offset`, at most 16 MiB per answer (readable while the job "
+   "runs); X-Output-Next-Offset and X-Output-Size tell where to go on",
+   &api::read_job_output, 200, kNone, sc::kOutputBytes, {0, 0}, kJobOutputQuery, nullptr,
+   "application/octet-stream"},
+  {Method::kPost, "/v1/jobs/{id}/cancel", "jobs.cancel", kMember, kScopeJobsWrite, kRateDefault,
+   "Cancel a job: pending ones at once, running ones are killed on the agent",
+   &api::cancel_job, 202, kNone, sc::kJobRef, {409, 0}},
 };
 // clang-format on
+
+Response description_only() {
+  return error_response(Error::unavailable("unavailable", "this table only describes routes"));
+}
+
+// Agents connecting while no channel serves them.
+class RefusingChannel final : public AgentChannel {
+ public:
+  Result<AgentSessionId> attach(std::string_view, std::shared_ptr<AgentConnection>) override {
+    return Error::unavailable("unavailable", "agents are not served by this process");
+  }
+  void received(AgentSessionId, std::string_view) override {}
+  void detach(AgentSessionId) override {}
+};
+
+Route agent_route(ApiServices* services) {
+  static RefusingChannel refusing;
+  AgentChannel* channel = services != nullptr ? services->agent_channel : nullptr;
+  Logger* logger = services != nullptr ? services->logger : nullptr;
+  return agent_connect_route(make_agent_upgrade_handler(
+      channel != nullptr ? *channel : refusing, logger != nullptr ? *logger : null_logger()));
+}
 
 // `services` null: a description only, whose handler answers 503.
 Route to_route(const RouteRow& row, ApiServices* services) {
@@ -116,13 +216,24 @@ Route to_route(const RouteRow& row, ApiServices* services) {
   route.scope = std::string(row.scope);
   route.rate_limit_class = std::string(row.rate_class);
   route.summary = std::string(row.summary);
-  route.handler = [services, handler = row.handler](const Request& request, RequestContext& ctx) {
-    if (services == nullptr) {
-      return error_response(Error::unavailable("unavailable", "this table only describes routes"));
-    }
-    return handler(*services, request, ctx);
-  };
+  if (row.async_handler != nullptr) {
+    route.async_handler = [services, handler = row.async_handler](
+                              const Request& request, RequestContext& ctx, Responder respond) {
+      if (services == nullptr) return respond(description_only());
+      handler(*services, request, ctx, std::move(respond));
+    };
+  } else {
+    route.handler = [services, handler = row.handler](const Request& request, RequestContext& ctx) {
+      if (services == nullptr) return description_only();
+      return handler(*services, request, ctx);
+    };
+  }
   route.success_status = row.success_status;
+  route.response_media_type = std::string(row.media_type);
+  for (const QueryRow& q : row.query) {
+    route.query_params.push_back(
+        QueryParam{std::string(q.name), std::string(q.schema), false, std::string(q.description)});
+  }
   route.request_schema = std::string(row.request_schema);
   route.response_schema = std::string(row.response_schema);
   for (int status : row.extra_errors) {
@@ -136,11 +247,13 @@ Route to_route(const RouteRow& row, ApiServices* services) {
 void add_api_routes(Router& router, ApiServices& services) {
   for (const RouteRow& row : kRoutes)
     router.add(to_route(row, &services));
+  router.add(agent_route(&services));
 }
 
 void add_api_route_descriptions(Router& router) {
   for (const RouteRow& row : kRoutes)
     router.add(to_route(row, nullptr));
+  router.add(agent_route(nullptr));
 }
 
 std::map<std::string, std::string> api_component_schemas() {

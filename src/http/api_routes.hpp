@@ -30,6 +30,22 @@
 //   POST    /v1/api-keys                   member    admin   default
 //   GET     /v1/api-keys                   member    admin   default
 //   DELETE  /v1/api-keys/{id}              member    admin   default
+//   POST    /v1/agents                     admin     agents:write  default
+//   GET     /v1/agents                     member    agents:read   default
+//   GET     /v1/agents/{id}                member    agents:read   default
+//   PATCH   /v1/agents/{id}                admin     agents:write  default
+//   DELETE  /v1/agents/{id}                admin     agents:write  default
+//   POST    /v1/agents/{id}/rotate-key     admin     agents:write  default
+//   GET     /v1/agent/connect              -         -             agent_connect
+//   POST    /v1/jobs                       member    jobs:write    default
+//   GET     /v1/jobs                       member    jobs:read     default
+//   GET     /v1/jobs/{id}                  member    jobs:read     default (async: ?wait=N)
+//   GET     /v1/jobs/{id}/output           member    jobs:read     default
+//   POST    /v1/jobs/{id}/cancel           member    jobs:write    default
+//
+// GET /v1/agent/connect is the agents' WebSocket (agent_socket.hpp): public
+// for the guards, because it is authenticated by the agent key, not a user
+// credential.
 //
 // API keys are open to members for their own keys (a member's key can carry
 // only member scopes: jobs:read, jobs:write, agents:read, schedules:read);
@@ -48,9 +64,12 @@
 
 namespace scriptmesh {
 class AccountService;
+class AgentService;
 class ApiKeyService;
 class AuthService;
 class Clock;
+class JobService;
+class Logger;
 class RateLimiter;
 class TenantService;
 class UserService;
@@ -58,6 +77,7 @@ class UserService;
 
 namespace scriptmesh::http {
 
+class AgentChannel;
 struct RateLimitPolicy;
 
 // The services the REST handlers call. All borrowed: they must outlive the
@@ -69,6 +89,15 @@ struct ApiServices {
   TenantService& tenants;
   UserService& users;
   Clock& clock;
+  // Agents and jobs. Null where only the table is wanted (route documents):
+  // their routes then answer 503 "unavailable".
+  AgentService* agents = nullptr;
+  JobService* jobs = nullptr;
+  // Where GET /v1/agent/connect hands agent connections (usually
+  // hub_channel(hub)); null: every agent is refused 503.
+  AgentChannel* agent_channel = nullptr;
+  // Where the agent sockets log; null: nowhere.
+  Logger* logger = nullptr;
 };
 
 // Adds every REST route above to `router`. `services` is borrowed.

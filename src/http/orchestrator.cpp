@@ -1,22 +1,33 @@
 // The orchestrator's assembly: secrets, store, e-mail, services, routes and
 // server, in the order they depend on each other. Everything with a lifetime
-// is owned here and torn down in reverse: the server first (so no handler is
-// running), then the services, then the store.
+// is owned here and torn down in reverse: the server stops first (so no
+// handler is running and every agent socket is closed), then the hub's
+// ticker, then the server goes, then the services, then the store.
 #include "scriptmesh/orchestrator.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <filesystem>
+#include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/agent_socket.hpp"
 #include "http/api_routes.hpp"
 #include "http/rate_limit_guard.hpp"
 #include "http/route_table.hpp"
 #include "http/server.hpp"
 #include "scriptmesh/accounts.hpp"
+#include "scriptmesh/agent_hub.hpp"
+#include "scriptmesh/agents.hpp"
 #include "scriptmesh/api_keys.hpp"
 #include "scriptmesh/auth.hpp"
 #include "scriptmesh/email.hpp"
+#include "scriptmesh/event_bus.hpp"
 #include "scriptmesh/http_client.hpp"
+#include "scriptmesh/jobs.hpp"
 #include "scriptmesh/rate_limit.hpp"
 #include "scriptmesh/resend_email.hpp"
 #include "scriptmesh/secrets.hpp"
@@ -82,18 +93,39 @@ Result<std::unique_ptr<EmailSender>> make_email_sender(const OrchestratorConfig&
   return make_outbox_email_sender(path, clock);
 }
 
-// The domain services behind the REST API, built once and borrowed by the
-// routes. Members are declared in dependency order.
+AgentHubOptions hub_options(const OrchestratorConfig& config) {
+  AgentHubOptions options;
+  options.heartbeat_sec = static_cast<int>(config.heartbeat_sec);
+  options.dispatch_timeout_sec = static_cast<int>(config.dispatch_timeout_sec);
+  options.lease_timeout_sec = static_cast<int>(config.lease_timeout_sec);
+  return options;
+}
+
+// What the services are built from, besides the store and the clock.
+struct ServiceSettings {
+  const TokenConfig& tokens;
+  const std::string& base_url;
+  const FernetKeyring& keyring;  // agent keys at rest
+  AgentHubOptions hub;
+};
+
+// The domain services behind the REST API and the agent channel, built once
+// and borrowed by the routes. Members are declared in dependency order.
 struct CoreServices {
-  CoreServices(Store& store, Clock& clock, EmailSender& email, const TokenConfig& tokens,
-               const std::string& base_url, Logger& logger)
-      : accounts(store, clock, email, account_options(tokens, base_url, logger)),
-        auth(store, clock, tokens),
+  CoreServices(Store& store, Clock& clock, EmailSender& email, const ServiceSettings& settings,
+               Logger& logger)
+      : accounts(store, clock, email, account_options(settings.tokens, settings.base_url, logger)),
+        auth(store, clock, settings.tokens),
         api_keys(store, clock),
         tenants(store),
-        users(store, clock, email, user_options(base_url, logger)),
+        users(store, clock, email, user_options(settings.base_url, logger)),
         limiter(clock),
-        api{accounts, auth, api_keys, tenants, users, clock} {}
+        hub(store, clock, events, logger, settings.hub),
+        agents(store, clock, settings.keyring, &hub),
+        jobs(store, clock, hub),
+        agent_channel(http::hub_channel(hub)),
+        api{accounts, auth, api_keys, tenants, users, clock, &agents, &jobs, agent_channel.get(),
+            &logger} {}
 
   static AccountOptions account_options(const TokenConfig& tokens, const std::string& base_url,
                                         Logger& logger) {
@@ -117,7 +149,52 @@ struct CoreServices {
   TenantService tenants;
   UserService users;
   RateLimiter limiter;
+  EventBus events;
+  AgentHub hub;
+  AgentService agents;
+  JobService jobs;
+  std::unique_ptr<http::AgentChannel> agent_channel;
   http::ApiServices api;
+};
+
+// Calls hub.tick() every kTickInterval on a thread of its own: the hub's
+// timeouts (heartbeats, dispatch, leases, long polls) and its sweeps may
+// touch the store, which should not hold a request thread, and the server's
+// io_context is private to HttpServer.
+class HubTicker {
+ public:
+  static constexpr std::chrono::milliseconds kTickInterval{250};
+
+  HubTicker(AgentHub& hub, Logger& logger) : hub_(hub), logger_(logger), timer_(ioc_) {
+    schedule();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~HubTicker() {
+    ioc_.stop();
+    thread_.join();
+  }
+  HubTicker(const HubTicker&) = delete;
+  HubTicker& operator=(const HubTicker&) = delete;
+
+ private:
+  void schedule() {
+    timer_.expires_after(kTickInterval);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      try {
+        hub_.tick();
+      } catch (const std::exception& e) {  // a bug; keep ticking for the other agents
+        logger_.error("agent hub tick threw", {{"error", e.what()}});
+      }
+      schedule();
+    });
+  }
+
+  AgentHub& hub_;
+  Logger& logger_;
+  boost::asio::io_context ioc_;
+  boost::asio::steady_timer timer_;
+  std::thread thread_;
 };
 
 class OrchestratorImpl final : public Orchestrator {
@@ -137,9 +214,26 @@ class OrchestratorImpl final : public Orchestrator {
     email_ = std::move(*email);
     TokenConfig tokens;
     tokens.jwt_secret = secrets_.jwt_secret;
-    services_ = std::make_unique<CoreServices>(*store_, clock, *email_, tokens, base_url, logger_);
+    ServiceSettings settings{tokens, base_url, secrets_.fernet, hub_options(config)};
+    services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
     policy_ = http::default_rate_limit_policy(
         static_cast<std::uint32_t>(config.rate_limit_default_per_min));
+    return ok_result();
+  }
+
+  // Before serving: no agent is connected yet, and the jobs this process's
+  // predecessor left dispatched or running will never be reported to it.
+  // (A late result from an agent is still recorded on the failed job.)
+  Result<void> recover(Clock& clock) {
+    auto offline = store_->mark_all_agents_offline();
+    SCRIPTMESH_RETURN_IF_ERROR(offline);
+    auto failed = store_->fail_interrupted_jobs(clock.now(), "orchestrator_restarted");
+    SCRIPTMESH_RETURN_IF_ERROR(failed);
+    if (*offline > 0 || *failed > 0) {
+      logger_.info("recovered from the previous run",
+                   {{"agents_marked_offline", *offline}, {"jobs_failed", *failed}});
+    }
+    ticker_ = std::make_unique<HubTicker>(services_->hub, logger_);
     return ok_result();
   }
 
@@ -164,6 +258,9 @@ class OrchestratorImpl final : public Orchestrator {
   void stop() override {
     if (stopping_.exchange(true)) return;
     if (server_) server_->stop();
+    // The ticker may answer long polls (JobService::wait): it stops while the
+    // server's io_context still exists, so no answer is posted to a dead one.
+    ticker_.reset();
     server_.reset();
     services_.reset();
     email_.reset();
@@ -182,6 +279,7 @@ class OrchestratorImpl final : public Orchestrator {
   std::unique_ptr<HttpClient> http_client_;  // outbound HTTP (Resend); may be null
   std::unique_ptr<EmailSender> email_;
   std::unique_ptr<CoreServices> services_;
+  std::unique_ptr<HubTicker> ticker_;  // stopped before services_ goes
   http::RateLimitPolicy policy_;
   std::unique_ptr<http::HttpServer> server_;
   std::atomic<bool> stopping_{false};
@@ -219,6 +317,7 @@ Result<std::unique_ptr<Orchestrator>> Orchestrator::start(const OrchestratorConf
   } catch (const std::exception& e) {
     return Error::internal("startup_failed", std::string("cannot build the services: ") + e.what());
   }
+  SCRIPTMESH_RETURN_IF_ERROR(orchestrator->recover(clock));
   SCRIPTMESH_RETURN_IF_ERROR(orchestrator->start_server(std::move(options), clock));
   return std::unique_ptr<Orchestrator>(std::move(orchestrator));
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -90,11 +91,62 @@ Response with_context_headers(Response response, const RequestContext& ctx) {
   return response;
 }
 
+Response internal_error() {
+  return error_response(Error::internal("internal", "internal error"));
+}
+
+// The one answer of an asynchronous handler, shared by every copy of its
+// Responder: the first deliver() passes it on, later ones are dropped, and
+// when the last copy goes without an answer the request is answered 500
+// instead of waiting for ever.
+class OnceReply {
+ public:
+  OnceReply(Responder inner, Headers extra, Logger* logger, std::string route, std::string id)
+      : inner_(std::move(inner)),
+        extra_(std::move(extra)),
+        logger_(logger),
+        route_(std::move(route)),
+        request_id_(std::move(id)) {}
+  OnceReply(const OnceReply&) = delete;
+  OnceReply& operator=(const OnceReply&) = delete;
+
+  ~OnceReply() {
+    if (!inner_) return;
+    logger_->error("async handler dropped its responder",
+                   {{"route", route_}, {"request_id", request_id_}});
+    deliver(internal_error());
+  }
+
+  void deliver(Response response) {
+    Responder inner;
+    {
+      std::lock_guard lock(mu_);
+      if (!inner_) return;
+      inner = std::move(inner_);
+      inner_ = nullptr;
+    }
+    for (const auto& [name, value] : extra_)
+      response.headers.add(name, value);
+    inner(std::move(response));
+  }
+
+ private:
+  std::mutex mu_;
+  Responder inner_;  // guarded by mu_; empty once delivered
+  const Headers extra_;
+  Logger* const logger_;
+  const std::string route_;
+  const std::string request_id_;
+};
+
 }  // namespace
 
 Router& Router::add(Route route) {
   if (route.name.empty()) bad_route(route, "a route needs a name");
-  if (!route.handler && !route.upgrade) bad_route(route, "a route needs a handler");
+  if (!route.handler && !route.upgrade && !route.async_handler) {
+    bad_route(route, "a route needs a handler");
+  }
+  if (route.handler && route.async_handler) bad_route(route, "a route has one handler");
   if (route.method == Method::kUnknown) bad_route(route, "unknown method");
   if (route.pattern.empty() || route.pattern.front() != '/') {
     bad_route(route, "pattern must start with '/'");
@@ -210,6 +262,10 @@ std::variant<const Route*, Response> Router::route(Request& request, RequestCont
 
 Response Router::run_handler(const Route& route, const Request& request,
                              RequestContext& ctx) const {
+  if (!route.handler && route.async_handler) {
+    ctx.logger->error("async route run synchronously", {{"route", route.name}});
+    return with_context_headers(internal_error(), ctx);
+  }
   if (!route.handler) {
     Response r = error_response(
         Error::invalid_argument("upgrade_required", "this resource is only served over WebSocket"));
@@ -225,13 +281,38 @@ Response Router::run_handler(const Route& route, const Request& request,
   } catch (...) {
     ctx.logger->error("handler threw", {{"route", route.name}, {"request_id", request.request_id}});
   }
-  return with_context_headers(error_response(Error::internal("internal", "internal error")), ctx);
+  return with_context_headers(internal_error(), ctx);
+}
+
+void Router::run(const Route& route, const Request& request, RequestContext& ctx,
+                 Responder respond) const {
+  if (!route.async_handler) return respond(run_handler(route, request, ctx));
+  auto reply = std::make_shared<OnceReply>(std::move(respond), ctx.response_headers, ctx.logger,
+                                           route.name, request.request_id);
+  Responder once = [reply](Response response) { reply->deliver(std::move(response)); };
+  try {
+    route.async_handler(request, ctx, std::move(once));
+    return;
+  } catch (const std::exception& e) {
+    ctx.logger->error(
+        "handler threw",
+        {{"route", route.name}, {"request_id", request.request_id}, {"error", e.what()}});
+  } catch (...) {
+    ctx.logger->error("handler threw", {{"route", route.name}, {"request_id", request.request_id}});
+  }
+  reply->deliver(internal_error());
 }
 
 Response Router::dispatch(Request& request, RequestContext& ctx) const {
   auto routed = route(request, ctx);
   if (auto* response = std::get_if<Response>(&routed)) return std::move(*response);
   return run_handler(*std::get<const Route*>(routed), request, ctx);
+}
+
+void Router::dispatch(Request& request, RequestContext& ctx, Responder respond) const {
+  auto routed = route(request, ctx);
+  if (auto* response = std::get_if<Response>(&routed)) return respond(std::move(*response));
+  run(*std::get<const Route*>(routed), request, ctx, std::move(respond));
 }
 
 void add_health_routes(Router& router, std::function<bool()> ready) {

@@ -6,7 +6,9 @@
 // parameters, runs the guards (authentication, roles, scopes, rate limits are
 // plugged in as guards) and calls the handler. Handlers are plain functions
 // of (Request, RequestContext) returning a Response; they never see a socket,
-// so they are tested without a network.
+// so they are tested without a network. A route that must wait for something
+// (a long poll) has an AsyncHandler instead, which answers later through a
+// Responder without holding a server thread.
 //
 // Matching: a pattern is literal segments and "{name}" segments, each a whole
 // path segment ("/v1/jobs/{id}/output"). A parameter matches one non-empty
@@ -58,6 +60,24 @@ struct RequestContext {
 
 using Handler = std::function<Response(const Request&, RequestContext&)>;
 
+// Delivers the answer of an asynchronous handler. Copyable; every copy stands
+// for the same one answer: the first call sends it, later calls do nothing.
+// May be called from any thread, during the handler call or after it; a call
+// after the connection closed (or after the server answered 503 because it
+// began to stop) is harmless. Dropping every copy without calling it answers
+// 500 "internal", so a request cannot hang because a handler forgot it.
+using Responder = std::function<void(Response)>;
+
+// Answers a request later: starts whatever it waits for and returns at once,
+// then calls `respond` exactly once (from any thread). Runs on the
+// connection's strand after the guards accepted the request. The Request and
+// RequestContext live only for the call: copy what the answer needs. Headers
+// the guards put in ctx.response_headers are added to the answer; headers of
+// the handler's own go on its Response. An exception escaping the call is a
+// bug, answered 500 "internal". The server answers 503 "shutting_down" to a
+// request still waiting when it begins to stop.
+using AsyncHandler = std::function<void(const Request&, RequestContext&, Responder respond)>;
+
 // Runs after matching and before the handler or upgrade. An Error refuses the
 // request: it is answered with error_response(error) and the handler does not
 // run. Guards run in the order added; the first refusal wins.
@@ -96,6 +116,9 @@ struct Route {
   // Answers ordinary requests. May be empty on an upgrade-only route, which
   // then answers 426 "upgrade_required" to requests without Upgrade.
   Handler handler;
+  // Answers ordinary requests asynchronously instead of `handler` (a route
+  // sets at most one of the two).
+  AsyncHandler async_handler;
   // API-key scope the caller must hold ("jobs:write"); empty = none needed.
   std::string scope;
   // Rate-limit bucket ("login", "register", ...); empty = the default class.
@@ -146,7 +169,8 @@ class Router {
   };
 
   // Adds a route. A malformed pattern, an empty name, a route with neither
-  // handler nor upgrade, a duplicate (method, pattern) or name, or malformed
+  // handler, async_handler nor upgrade, or with both handler and
+  // async_handler, a duplicate (method, pattern) or name, or malformed
   // OpenAPI metadata (a schema that is not a JSON object, a success status
   // outside 100..399, an error status outside 400..599, an empty tag, an
   // empty or repeated query parameter name, a body schema on a 204) is a bug
@@ -167,11 +191,21 @@ class Router {
   std::variant<const Route*, Response> route(Request& request, RequestContext& ctx) const;
 
   // Calls route.handler; an exception escaping it is a bug, logged and
-  // answered 500 "internal". An empty handler answers 426.
+  // answered 500 "internal". A route without handler answers 426 when it is
+  // upgrade-only and 500 when it only answers asynchronously (run() it).
   Response run_handler(const Route& route, const Request& request, RequestContext& ctx) const;
+
+  // Answers a routed request through `respond`: run_handler() at once, or
+  // route.async_handler with a Responder that adds ctx.response_headers (as
+  // they are when the handler is called) and turns an escaping exception
+  // into 500. `respond` is called exactly once, possibly from another thread.
+  void run(const Route& route, const Request& request, RequestContext& ctx,
+           Responder respond) const;
 
   // route() then run_handler(): the whole answer to an ordinary request.
   Response dispatch(Request& request, RequestContext& ctx) const;
+  // route() then run(): the answer to any request, through `respond`.
+  void dispatch(Request& request, RequestContext& ctx, Responder respond) const;
 
  private:
   struct Segment {

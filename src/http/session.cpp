@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <sstream>
 #include <string>
@@ -12,6 +13,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -82,7 +84,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : state_(std::move(state)),
         remote_(remote_address(socket)),
         stream_(make_stream<Stream>(std::move(socket), *state_)),
-        slot_(std::move(slot)) {}
+        slot_(std::move(slot)),
+        hold_(stream_.get_executor()) {}
 
   void start() {
     auto self = this->shared_from_this();
@@ -229,7 +232,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const Route& route = *std::get<const Route*>(routed);
     exchange_.route = route.name;
     if (route.upgrade && beast::websocket::is_upgrade(msg)) return hand_over(route, request, ctx);
+    if (route.async_handler) return start_async(route, request, ctx);
     send(state_->router.run_handler(route, request, ctx));
+  }
+
+  // Runs an asynchronous handler. The session stays in kHandling, reading
+  // nothing, until the answer is posted back to its strand (finish_async) or
+  // the server begins to stop (on_server_stop answers 503 instead).
+  void start_async(const Route& route, const Request& request, RequestContext& ctx) {
+    const std::uint64_t id = ++async_serial_;
+    awaiting_ = id;
+    // No socket operation is pending while the handler works, so a wait
+    // without deadline holds the session instead. It is owned by the
+    // io_context: were the answer never to come, the session goes with the
+    // io_context rather than leaking, and a late Responder finds it gone.
+    hold_.expires_at(std::chrono::steady_clock::time_point::max());
+    hold_.async_wait([self = this->shared_from_this()](beast::error_code) {});
+    // The Responder holds no executor: one outliving the io_context could not
+    // even be destroyed safely. A live session means a live io_context.
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    state_->router.run(route, request, ctx, [weak, id](Response response) {
+      auto self = weak.lock();
+      if (!self) return;  // the connection is gone; nobody to answer
+      auto executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), id, r = std::move(response)]() mutable {
+        self->finish_async(id, std::move(r));
+      });
+    });
+  }
+
+  void finish_async(std::uint64_t id, Response response) {
+    if (awaiting_ != id) return;  // already answered 503 at stop
+    awaiting_ = 0;
+    hold_.cancel();
+    send(std::move(response));
   }
 
   Request to_request(bhttp::request<bhttp::string_body>& msg) {
@@ -316,10 +352,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // Called on the strand when the server begins to stop: a connection with
-  // no request in hand closes now; one being answered closes after writing.
+  // no request in hand closes now; one being answered closes after writing;
+  // one waiting for an asynchronous handler is answered 503 at once, since
+  // what it waits for may outlast the stop.
   void on_server_stop() {
     if (phase_ == Phase::kHandshake || phase_ == Phase::kIdle || phase_ == Phase::kReading) {
       close_now();
+    } else if (phase_ == Phase::kHandling && awaiting_ != 0) {
+      awaiting_ = 0;
+      hold_.cancel();
+      Response r =
+          error_response(Error::unavailable("shutting_down", "the server is shutting down"));
+      r.headers.set("Retry-After", "1");
+      send(std::move(r));
     }
   }
 
@@ -355,6 +400,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string remote_;
   Stream stream_;
   ConnectionSlot slot_;
+  // Keeps the session alive while an asynchronous handler works (start_async).
+  asio::steady_timer hold_;
+  // Serial of the asynchronous answer awaited; 0 = none.
+  std::uint64_t awaiting_ = 0;
+  std::uint64_t async_serial_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;

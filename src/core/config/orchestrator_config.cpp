@@ -144,6 +144,32 @@ const std::vector<SettingRow>& rows() {
          c.rate_limit_default_per_min = *n;
          return {};
        }},
+      {{"heartbeat_sec", "SCRIPTMESH_HEARTBEAT_SEC",
+        "seconds between agent heartbeats; 3 missed make an agent offline (default 60)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("heartbeat_sec", v, 1, 3600);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.heartbeat_sec = *n;
+         return {};
+       }},
+      {{"dispatch_timeout_sec", "SCRIPTMESH_DISPATCH_TIMEOUT_SEC",
+        "seconds a job waits for its offline agent before failing with agent_offline "
+        "(default 300)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("dispatch_timeout_sec", v, 1, 7 * 86400);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.dispatch_timeout_sec = *n;
+         return {};
+       }},
+      {{"lease_timeout_sec", "SCRIPTMESH_LEASE_TIMEOUT_SEC",
+        "seconds the running jobs of a vanished agent wait for it before failing with "
+        "agent_lost (default 180)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("lease_timeout_sec", v, 1, 7 * 86400);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.lease_timeout_sec = *n;
+         return {};
+       }},
   };
   return kRows;
 }

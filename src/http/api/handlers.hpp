@@ -11,6 +11,8 @@
 // mistake, not a client's).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,5 +72,30 @@ Response delete_user(ApiServices& s, const Request& request, RequestContext& ctx
 Response create_api_key(ApiServices& s, const Request& request, RequestContext& ctx);
 Response list_api_keys(ApiServices& s, const Request& request, RequestContext& ctx);
 Response revoke_api_key(ApiServices& s, const Request& request, RequestContext& ctx);
+
+// --- agents (agent_routes.cpp); 503 "unavailable" when s.agents is null ---
+Response create_agent(ApiServices& s, const Request& request, RequestContext& ctx);
+Response list_agents(ApiServices& s, const Request& request, RequestContext& ctx);
+Response get_agent(ApiServices& s, const Request& request, RequestContext& ctx);
+Response update_agent(ApiServices& s, const Request& request, RequestContext& ctx);
+Response delete_agent(ApiServices& s, const Request& request, RequestContext& ctx);
+Response rotate_agent_key(ApiServices& s, const Request& request, RequestContext& ctx);
+
+// --- jobs (job_routes.cpp); 503 "unavailable" when s.jobs is null ---
+
+// GET /v1/jobs/{id}?wait=N long-polls at most this many seconds.
+inline constexpr std::int64_t kMaxJobWaitSec = 60;
+// GET /v1/jobs/{id}/output answers at most this many bytes at once (a larger
+// `limit` is cut to it): a response is built in memory, and an output may be
+// far larger. X-Output-Next-Offset and X-Output-Size tell where to go on.
+inline constexpr std::int64_t kMaxOutputResponseBytes = 16 * 1024 * 1024;
+
+Response trigger_job(ApiServices& s, const Request& request, RequestContext& ctx);
+Response list_jobs(ApiServices& s, const Request& request, RequestContext& ctx);
+// Asynchronous: with ?wait=N it answers when the job is final or N seconds
+// have passed (JobService::wait), without holding a server thread.
+void get_job(ApiServices& s, const Request& request, RequestContext& ctx, Responder answer);
+Response read_job_output(ApiServices& s, const Request& request, RequestContext& ctx);
+Response cancel_job(ApiServices& s, const Request& request, RequestContext& ctx);
 
 }  // namespace scriptmesh::http::api

@@ -68,6 +68,35 @@ inline constexpr std::string_view kCreateApiKey = R"({"type":"object",
             "items":{"$ref":"#/components/schemas/Scope"}},
   "expires_at":{"type":"string","format":"date-time","description":"in the future; omit for never"}}})";
 
+inline constexpr std::string_view kCreateAgent = R"({"type":"object",
+ "required":["name"],
+ "properties":{
+  "name":{"type":"string","minLength":1,"maxLength":100},
+  "tags":{"type":"array","maxItems":32,"items":{"$ref":"#/components/schemas/Tag"}}}})";
+
+inline constexpr std::string_view kUpdateAgent = R"({"type":"object",
+ "minProperties":1,
+ "properties":{
+  "name":{"type":"string","minLength":1,"maxLength":100},
+  "tags":{"type":"array","maxItems":32,"items":{"$ref":"#/components/schemas/Tag"},
+          "description":"replaces the agent's tags"}}})";
+
+inline constexpr std::string_view kTriggerJob = R"({"type":"object",
+ "required":["script"],
+ "description":"Exactly one of agent_id and tags.",
+ "properties":{
+  "script":{"type":"string","minLength":1,"description":"a script of the agent's manifest"},
+  "agent_id":{"type":"string"},
+  "tags":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/components/schemas/Tag"},
+          "description":"every agent holding all these tags gets a job"},
+  "params":{"type":"object","maxProperties":256,
+            "additionalProperties":{"type":"string","maxLength":32768},
+            "description":"names match ^[A-Z_][A-Z0-9_]*$; given to the script as environment"},
+  "timeout_sec":{"type":"integer","minimum":1,"maximum":86400,
+                 "description":"default: the manifest's"},
+  "webhook_url":{"type":"string","format":"uri","maxLength":2048,
+                 "description":"POSTed the result when the job ends"}}})";
+
 // --- responses ---
 
 inline constexpr std::string_view kRegistered = R"({"type":"object",
@@ -87,6 +116,45 @@ inline constexpr std::string_view kUserRef = R"({"$ref":"#/components/schemas/Us
 inline constexpr std::string_view kCreatedApiKeyRef =
     R"({"$ref":"#/components/schemas/CreatedApiKey"})";
 
+inline constexpr std::string_view kAgentRef = R"({"$ref":"#/components/schemas/Agent"})";
+inline constexpr std::string_view kCreatedAgentRef =
+    R"({"$ref":"#/components/schemas/CreatedAgent"})";
+inline constexpr std::string_view kJobRef = R"({"$ref":"#/components/schemas/Job"})";
+
+inline constexpr std::string_view kAgentList = R"({"type":"object",
+ "required":["agents"],
+ "properties":{"agents":{"type":"array","items":{"$ref":"#/components/schemas/Agent"}}}})";
+
+inline constexpr std::string_view kAgentKey = R"({"type":"object",
+ "required":["id","key"],
+ "properties":{
+  "id":{"type":"string"},
+  "key":{"type":"string","description":"sm_agent_..., shown this once"}}})";
+
+inline constexpr std::string_view kJobStatus = R"({"$ref":"#/components/schemas/JobStatus"})";
+
+inline constexpr std::string_view kTriggered = R"({"oneOf":[
+ {"type":"object","required":["job_id"],"description":"a trigger with agent_id",
+  "properties":{
+   "job_id":{"type":"string"},
+   "status":{"$ref":"#/components/schemas/JobStatus"},
+   "replayed":{"type":"boolean","description":"an earlier trigger with this Idempotency-Key made it"}}},
+ {"type":"object","required":["group_id","jobs"],"description":"a trigger with tags",
+  "properties":{
+   "group_id":{"type":"string"},
+   "jobs":{"type":"array","items":{"type":"object","required":["agent_id","job_id"],
+     "properties":{"agent_id":{"type":"string"},"job_id":{"type":"string"}}}},
+   "replayed":{"type":"boolean"}}}]})";
+
+inline constexpr std::string_view kJobList = R"({"type":"object",
+ "required":["jobs","next_cursor"],
+ "properties":{
+  "jobs":{"type":"array","items":{"$ref":"#/components/schemas/Job"}},
+  "next_cursor":{"type":["string","null"],"description":"null on the last page"}}})";
+
+inline constexpr std::string_view kOutputBytes = R"({"type":"string","format":"binary",
+ "description":"the stream's bytes exactly as the script wrote them"})";
+
 inline constexpr std::string_view kUserList = R"({"type":"object",
  "required":["users"],
  "properties":{"users":{"type":"array","items":{"$ref":"#/components/schemas/User"}}}})";
@@ -100,7 +168,8 @@ inline constexpr std::string_view kApiKeyList = R"({"type":"object",
 namespace scriptmesh::http::api {
 
 // The shared shapes above refer to: Role, Scope, TokenPair, Me, Tenant, User,
-// ApiKey, CreatedApiKey (name -> JSON Schema text).
+// ApiKey, CreatedApiKey, Tag, Agent, CreatedAgent, JobStatus, Job
+// (name -> JSON Schema text).
 std::map<std::string, std::string> component_schemas();
 
 }  // namespace scriptmesh::http::api
