@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc)
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build release asan test demo format clean
+.PHONY: all deps build release asan test demo bench format clean
 
 all: release
 
@@ -27,6 +27,9 @@ test: asan
 
 demo: release
 	scripts/demo.sh build/release $(DEMO_LISTEN)
+
+bench: release
+	scripts/bench.sh build/release
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

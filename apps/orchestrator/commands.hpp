@@ -39,4 +39,18 @@ int run_webhook_command(const WebhookCommands& cmds);
 int run_webhook_sign(long long timestamp);  // < 0 = now
 int run_webhook_verify(const std::string& header, long long tolerance_seconds, long long now);
 
+// `cron preview`: the next run times of a cron expression (scriptmesh/cron.hpp).
+struct CronCommands {
+  CLI::App* preview = nullptr;
+  std::string expr;
+  std::string tz;
+  std::string from;  // empty = now
+  int count = 5;
+  bool parsed() const;
+};
+void add_cron_commands(CLI::App& app, CronCommands& cmds);
+// Prints one RFC 3339 UTC time per line; 1 with "error: <code>: <message>"
+// on stderr for an invalid expression, zone, time or count.
+int run_cron_preview(const CronCommands& cmds);
+
 }  // namespace scriptmesh::app

@@ -36,9 +36,13 @@ int main(int argc, char** argv) {
   scriptmesh::app::WebhookCommands webhook;
   scriptmesh::app::add_webhook_commands(app, webhook);
 
+  scriptmesh::app::CronCommands cron;
+  scriptmesh::app::add_cron_commands(app, cron);
+
   CLI11_PARSE(app, argc, argv);
 
   if (webhook.parsed()) return scriptmesh::app::run_webhook_command(webhook);
+  if (cron.parsed()) return scriptmesh::app::run_cron_preview(cron);
 
   if (route_docs.parsed()) return scriptmesh::app::run_route_doc_command(route_docs);
 

@@ -171,7 +171,20 @@ class AgentHub {
   // timeouts, dispatch timeouts, lease expiry, waiter expiry.
   void tick();
 
-  // Jobs just committed by JobService: each is dispatched now if its agent
+  // Before a job is inserted: reserves a slot for it when its agent is
+  // online with a free slot and nothing waiting before it (no dispatch
+  // round running or owed). The caller then inserts the job as dispatched
+  // (dispatched_at set) and hands it to jobs_created(), which sends it
+  // without another store write; or, when the insert failed, to
+  // release_reservations(). Saves a commit on the way from trigger to
+  // start, and makes a fan-out one transaction however many agents it
+  // reaches. False: insert the job pending as usual.
+  [[nodiscard]] bool reserve_dispatch(const JobRecord& job);
+  // Frees the slots reserve_dispatch() took for `jobs` (their insert failed).
+  void release_reservations(const std::vector<JobRecord>& jobs);
+
+  // Jobs just committed by JobService: reserved ones (status dispatched)
+  // are sent to their agent; pending ones are dispatched now if their agent
   // is connected and has a free slot (oldest pending first).
   void jobs_created(const std::vector<JobRecord>& jobs);
 

@@ -44,7 +44,8 @@ WallTime from_unix_seconds(std::int64_t seconds) noexcept;
 // RFC 3339 UTC text of a wall time, whole seconds: "2026-11-26T10:00:00Z".
 std::string format_rfc3339(WallTime t);
 // Parses RFC 3339 ("2026-11-26T10:00:00Z"; fractional seconds and numeric
-// offsets such as "+01:00" accepted). Errors: invalid_argument/invalid_time.
+// offsets such as "+01:00" accepted). Times before 1970 or beyond what
+// WallTime holds (April 2262) are refused. Errors: invalid_argument/invalid_time.
 [[nodiscard]] Result<WallTime> parse_rfc3339(std::string_view text);
 
 }  // namespace scriptmesh

@@ -114,6 +114,27 @@ class JobService {
   [[nodiscard]] Result<TriggerResult> trigger(const Principal& caller,
                                               const TriggerRequest& request);
 
+  // The scheduler's trigger path (schedules.hpp): the rules and manifest
+  // checks of trigger() for `tenant`'s agents, without a caller (a schedule
+  // is authorized when it is saved) and without idempotency keys. It builds
+  // the jobs, each carrying request.schedule_id and webhook_url, but
+  // commits nothing: the scheduler commits them in the transaction that
+  // advances the schedule (Store::commit_schedule_fire) and then hands them
+  // to dispatch_committed(). Also used to check a schedule's target when it
+  // is saved. Errors: those of trigger() except the permission ones;
+  // invalid_argument "invalid_idempotency_key" when a key is given.
+  [[nodiscard]] Result<TriggerResult> prepare_system_trigger(const TenantId& tenant,
+                                                             const TriggerRequest& request);
+
+  // Hands jobs committed outside trigger() (prepare_system_trigger) to the
+  // hub, which dispatches each as trigger() would.
+  void dispatch_committed(const std::vector<JobRecord>& jobs);
+
+  // Cancels `job` (a record read just before) for the scheduler (overlap
+  // cancel_other), as cancel() does without a caller.
+  // Errors: conflict "job_already_final"; not_found "job_not_found".
+  [[nodiscard]] Result<JobRecord> cancel_system(const JobRecord& job);
+
   // Errors: not_found "job_not_found"; permission_denied "insufficient_scope".
   [[nodiscard]] Result<JobRecord> get(const Principal& caller, const JobId& job);
 
@@ -158,6 +179,10 @@ class JobService {
   // re-compile patterns each time (src/core/jobs/manifest_cache.hpp).
   class ManifestCache;
 
+  // One job per target agent of a request that passed validate_trigger(),
+  // checked against the manifests, sorted by id, not committed.
+  [[nodiscard]] Result<TriggerResult> build_jobs(const TenantId& tenant,
+                                                 const TriggerRequest& request);
   // The target agents of a valid request. Errors: not_found
   // "agent_not_found"; invalid_argument "no_matching_agents".
   [[nodiscard]] Result<std::vector<AgentRecord>> resolve_targets(const TenantId& tenant,

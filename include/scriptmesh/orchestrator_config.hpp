@@ -73,6 +73,14 @@ struct OrchestratorConfig {
   // How long the dispatched and running jobs of an agent that went offline
   // wait for it to come back holding them before they fail with "agent_lost".
   std::int64_t lease_timeout_sec = 180;
+  // Bytes of each output stream inlined in a job's webhook body; the rest is
+  // reachable through the body's output_url.
+  std::int64_t webhook_inline_output_bytes = 64 * 1024;
+  // Attempts at one webhook delivery before it is given up (dead).
+  std::int64_t delivery_max_attempts = 10;
+  // First delay before a failed delivery is retried, doubled after every
+  // further attempt (capped at 10 minutes) and jittered.
+  std::int64_t delivery_retry_base_ms = 2000;
 };
 
 // One row of the settings table.

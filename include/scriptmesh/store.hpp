@@ -1,8 +1,8 @@
 // Store: everything ScriptMesh persists, behind one interface.
 //
 // The store holds tenants, users, sessions, API keys, agents, jobs and their
-// output, events and the outbound delivery queue. Services in src/core talk to
-// it through this interface only; the production implementation is SQLite
+// output, schedules and their events, events and the outbound delivery queue. Services in src/core
+// talk to it through this interface only; the production implementation is SQLite
 // (scriptmesh/sqlite_store.hpp), tests may wrap or replace it.
 //
 // Tenant isolation. Every call that reads or changes a tenant's rows takes the
@@ -66,6 +66,13 @@ enum class OutputStream { kStdout, kStderr };
 // A queued outbound delivery: waiting (pending, also after a failed attempt
 // that will be retried), claimed by a worker (in_flight), or done for good.
 enum class DeliveryStatus { kPending, kInFlight, kSucceeded, kFailed };
+// What a schedule does about fires missed by more than its grace
+// (schedules.hpp): nothing, one run for all of them, or one run each.
+enum class CatchUpPolicy { kSkip, kOnce, kAll };
+// What a schedule does when its previous run on an agent has not ended.
+enum class OverlapPolicy { kSkip, kBufferOne, kCancelOther, kAllow };
+// What happened to one due time of a schedule.
+enum class ScheduleEventType { kFired, kMissed, kCaughtUp, kSkipped };
 
 std::string_view to_string(Plan plan) noexcept;              // "starter" | "pro"
 std::string_view to_string(UserRole role) noexcept;          // "owner" | "admin" | "member"
@@ -73,16 +80,25 @@ std::string_view to_string(AgentStatus status) noexcept;     // "online" | "offl
 std::string_view to_string(JobStatus status) noexcept;       // "pending" ... "timed_out"
 std::string_view to_string(OutputStream stream) noexcept;    // "stdout" | "stderr"
 std::string_view to_string(DeliveryStatus status) noexcept;  // "pending" | "in_flight" | ...
+std::string_view to_string(CatchUpPolicy policy) noexcept;   // "skip" | "once" | "all"
+// "skip" | "buffer_one" | "cancel_other" | "allow"
+std::string_view to_string(OverlapPolicy policy) noexcept;
+// "fired" | "missed" | "caught_up" | "skipped"
+std::string_view to_string(ScheduleEventType type) noexcept;
 
 // Errors: invalid_argument with codes "invalid_plan", "invalid_role",
 // "invalid_agent_status", "invalid_job_status", "invalid_stream",
-// "invalid_delivery_status".
+// "invalid_delivery_status", "invalid_catch_up", "invalid_overlap",
+// "invalid_schedule_event_type".
 [[nodiscard]] Result<Plan> parse_plan(std::string_view text);
 [[nodiscard]] Result<UserRole> parse_user_role(std::string_view text);
 [[nodiscard]] Result<AgentStatus> parse_agent_status(std::string_view text);
 [[nodiscard]] Result<JobStatus> parse_job_status(std::string_view text);
 [[nodiscard]] Result<OutputStream> parse_output_stream(std::string_view text);
 [[nodiscard]] Result<DeliveryStatus> parse_delivery_status(std::string_view text);
+[[nodiscard]] Result<CatchUpPolicy> parse_catch_up_policy(std::string_view text);
+[[nodiscard]] Result<OverlapPolicy> parse_overlap_policy(std::string_view text);
+[[nodiscard]] Result<ScheduleEventType> parse_schedule_event_type(std::string_view text);
 
 // True for succeeded, failed, timed_out and cancelled.
 bool is_final(JobStatus status) noexcept;
@@ -213,6 +229,15 @@ struct JobRecord {
   std::int64_t stderr_bytes = 0;
 };
 
+struct EventRecord {
+  EventId id;
+  TenantId tenant_id;
+  std::string type;        // "job.succeeded", "agent.offline", ...
+  std::string subject_id;  // the id the event is about; may be empty
+  std::string data_json;   // a JSON object, stored as given
+  WallTime created_at;
+};
+
 // A status change of a job and the fields that come with it. Unset fields keep
 // their stored value.
 struct JobTransition {
@@ -224,6 +249,9 @@ struct JobTransition {
   std::optional<int> signal;
   std::optional<std::string> error;
   std::optional<std::int64_t> duration_ms;
+  // Appended to the tenant's events in the same transaction, only when the
+  // status change commits: a job's final event is never lost or doubled.
+  std::optional<EventRecord> event;
 };
 
 // Which jobs list_jobs returns. Unset filters match everything; `since` is
@@ -246,21 +274,71 @@ struct JobPage {
   std::string next_cursor;  // empty when this is the last page
 };
 
-struct EventRecord {
-  EventId id;
-  TenantId tenant_id;
-  std::string type;        // "job.succeeded", "agent.offline", ...
-  std::string subject_id;  // the id the event is about; may be empty
-  std::string data_json;   // a JSON object, stored as given
-  WallTime created_at;
-};
-
 // Which events list_events returns, newest first. `since` is inclusive.
 struct EventFilter {
   std::optional<std::string> type;
   std::optional<std::string> subject_id;
   std::optional<WallTime> since;
   int limit = 100;  // 1..1000
+};
+
+// A cron schedule (schedules.hpp has the rules). It targets one agent
+// (agent_id) or every agent holding all of `tags`.
+struct ScheduleRecord {
+  ScheduleId id;
+  TenantId tenant_id;
+  std::string name;
+  std::string cron;      // the expression as given (cron.hpp)
+  std::string timezone;  // IANA zone, e.g. "UTC", "Europe/Berlin"
+  std::string script;
+  std::optional<AgentId> agent_id;  // one agent ...
+  std::vector<std::string> tags;    // ... or, when agent_id is unset, these tags
+  std::map<std::string, std::string> params;
+  CatchUpPolicy catch_up = CatchUpPolicy::kSkip;
+  int misfire_grace_sec = 60;
+  OverlapPolicy overlap = OverlapPolicy::kSkip;
+  std::optional<int> timeout_sec;  // unset: the manifest's
+  std::string webhook_url;         // given to every job it starts; empty = none
+  bool enabled = true;
+  // The next due time; unset while disabled (or when the expression has no
+  // time left before 2262). Owned by the schedule engine once saved.
+  std::optional<WallTime> next_run_at;
+  std::optional<WallTime> last_run_at;  // when it last started a job
+  // overlap buffer_one: agents owed one run as soon as their current run of
+  // this schedule ends, with the due time that run stands for.
+  std::map<AgentId, WallTime> buffered;
+  WallTime created_at;
+  WallTime updated_at;
+};
+
+// One entry of a schedule's history.
+struct ScheduleEventRecord {
+  std::string id;
+  TenantId tenant_id;
+  ScheduleId schedule_id;
+  ScheduleEventType type = ScheduleEventType::kFired;
+  WallTime due_at;                  // the due time it is about
+  WallTime at;                      // when it was recorded
+  std::optional<JobId> job_id;      // the job started (fired, caught_up)
+  std::optional<AgentId> agent_id;  // the agent concerned, when one is
+  std::string detail;               // why a run was skipped, e.g. "overlap"; may be empty
+};
+
+// What one pass of the schedule engine commits for one schedule, all in one
+// transaction (Store::commit_schedule_fire).
+struct ScheduleFire {
+  ScheduleId schedule_id;
+  // Compare-and-set: the fire is committed only while the stored schedule
+  // is enabled and still has these values (what the engine read).
+  std::optional<WallTime> expected_next_run_at;
+  std::map<AgentId, WallTime> expected_buffered;
+  // The new values.
+  std::optional<WallTime> next_run_at;
+  std::map<AgentId, WallTime> buffered;
+  std::optional<WallTime> last_run_at;  // unset: keep the stored one
+  std::vector<JobRecord> jobs;          // inserted as by insert_jobs
+  std::vector<ScheduleEventRecord> events;
+  std::vector<EventRecord> tenant_events;  // appended as by append_event
 };
 
 // One outbound notification (webhook, chat message, ...) in the outbox.
@@ -453,9 +531,10 @@ class Store {
                                                     JobStatus expected,
                                                     const JobTransition& transition) = 0;
   // System-wide, at start-up: every dispatched or running job becomes failed
-  // with error `reason` and finished_at `now`. Returns how many.
-  [[nodiscard]] virtual Result<std::int64_t> fail_interrupted_jobs(WallTime now,
-                                                                   std::string_view reason) = 0;
+  // with error `reason` and finished_at `now`. Returns them as they are now
+  // (their webhooks are owed).
+  [[nodiscard]] virtual Result<std::vector<JobRecord>> fail_interrupted_jobs(
+      WallTime now, std::string_view reason) = 0;
   // Appends one chunk of a job's output at the current end of `stream` and
   // adds its size to the job's byte count. Chunks must arrive in order; a
   // (stream, seq) already stored is ignored, which makes replays after a
@@ -500,6 +579,57 @@ class Store {
   // Newest first. Errors: invalid_argument "invalid_limit".
   [[nodiscard]] virtual Result<std::vector<EventRecord>> list_events(const TenantId& tenant,
                                                                      const EventFilter& filter) = 0;
+
+  // --- Schedules ----------------------------------------------------------
+
+  // Errors: not_found "tenant_not_found"; conflict "schedule_exists".
+  [[nodiscard]] virtual Result<void> insert_schedule(const TenantId& tenant,
+                                                     const ScheduleRecord& schedule) = 0;
+  // Errors (all schedule calls): not_found "schedule_not_found".
+  [[nodiscard]] virtual Result<ScheduleRecord> get_schedule(const TenantId& tenant,
+                                                            const ScheduleId& schedule) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<ScheduleRecord>> list_schedules(
+      const TenantId& tenant) = 0;
+  // How many schedules the tenant has; only the enabled ones when `enabled_only`.
+  [[nodiscard]] virtual Result<std::int64_t> count_schedules(const TenantId& tenant,
+                                                             bool enabled_only) = 0;
+  // Stores what an operator may change: name, cron, timezone, script,
+  // target, params, policies, timeout_sec, webhook_url, enabled and
+  // updated_at. next_run_at is written too when `reschedule` (the timing or
+  // `enabled` changed); otherwise the engine's value stays. Disabling clears
+  // `buffered`. created_at, last_run_at and (unless disabling) buffered are
+  // never taken from `schedule`.
+  [[nodiscard]] virtual Result<void> update_schedule(const TenantId& tenant,
+                                                     const ScheduleRecord& schedule,
+                                                     bool reschedule) = 0;
+  // Removes the schedule with its events; its jobs stay (they name its id).
+  [[nodiscard]] virtual Result<void> delete_schedule(const TenantId& tenant,
+                                                     const ScheduleId& schedule) = 0;
+  // Disables the tenant's newest enabled schedules beyond the `keep` oldest
+  // enabled ones (a plan downgrade), at `at`; returns their ids, newest first.
+  [[nodiscard]] virtual Result<std::vector<ScheduleId>> disable_schedules_beyond(
+      const TenantId& tenant, std::int64_t keep, WallTime at) = 0;
+  // Newest first (by `at`, then insertion), at most `limit` (1..1000).
+  // Errors: invalid_argument "invalid_limit"; not_found "schedule_not_found".
+  [[nodiscard]] virtual Result<std::vector<ScheduleEventRecord>> list_schedule_events(
+      const TenantId& tenant, const ScheduleId& schedule, int limit) = 0;
+  // System-wide, for the engine: enabled schedules with next_run_at at or
+  // before `due_by`, earliest first, at most `limit` (1..1000).
+  // Errors: invalid_argument "invalid_limit".
+  [[nodiscard]] virtual Result<std::vector<ScheduleRecord>> list_due_schedules(WallTime due_by,
+                                                                               int limit) = 0;
+  // System-wide: the earliest next_run_at of all enabled schedules; unset
+  // when none is due ever.
+  [[nodiscard]] virtual Result<std::optional<WallTime>> next_schedule_due() = 0;
+  // Commits one engine pass over a schedule (ScheduleFire): the jobs, the
+  // schedule events, the tenant events and the schedule's new next_run_at,
+  // buffered and last_run_at, or nothing. Errors: not_found
+  // "schedule_not_found"; conflict "schedule_changed" when the schedule is
+  // disabled or its next_run_at or buffered differ from the expected ones
+  // (it was edited or fired meanwhile: re-read); the insert_jobs errors.
+  [[nodiscard]] virtual Result<void> commit_schedule_fire(const TenantId& tenant,
+                                                          const ScheduleFire& fire) = 0;
 
   // --- Outbox -----------------------------------------------------------
 

@@ -44,22 +44,29 @@ struct TenantView {
   std::string name;
   Plan plan = Plan::kStarter;
   PlanLimits limits;
+  // Set by set_plan only: the schedules the change disabled, newest first.
+  std::vector<ScheduleId> disabled_schedules;
 };
 
 class TenantService {
  public:
-  // Borrows `store`, which must outlive the service.
-  explicit TenantService(Store& store) : store_(store) {}
+  // Borrows `store` and `clock`, which must outlive the service.
+  explicit TenantService(Store& store, Clock& clock = system_clock())
+      : store_(store), clock_(clock) {}
 
   // The caller's tenant. Any role, no scope.
   [[nodiscard]] Result<TenantView> get(const Principal& caller);
 
   // Changes the plan; answers the tenant as it now is. Owner, scope "admin".
+  // A plan that allows fewer schedules than the tenant has enabled disables
+  // the newest enabled ones beyond its limit (nothing is deleted) and names
+  // them in disabled_schedules.
   // Errors: permission_denied "insufficient_role", "insufficient_scope".
   [[nodiscard]] Result<TenantView> set_plan(const Principal& caller, Plan plan);
 
  private:
   Store& store_;
+  Clock& clock_;
 };
 
 struct UserView {

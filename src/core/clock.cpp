@@ -35,20 +35,31 @@ std::string format_rfc3339(WallTime t) {
 
 Result<WallTime> parse_rfc3339(std::string_view text) {
   // date::parse's %Ez accepts "+hh:mm"; 'Z' is tried first as the common case.
-  auto try_format = [&](const char* fmt) -> std::optional<WallTime> {
+  // Parsed at microsecond precision, whose range is vast, then checked to
+  // fit WallTime's 64-bit nanoseconds (1970 to April 2262 here) before the
+  // cast, which would otherwise overflow.
+  using Micros = date::sys_time<std::chrono::microseconds>;
+  constexpr Micros kLatest{
+      std::chrono::duration_cast<std::chrono::microseconds>(WallTime::max().time_since_epoch())};
+  auto try_format = [&](const char* fmt) -> std::optional<Micros> {
     std::istringstream in{std::string(text)};
-    date::sys_time<std::chrono::microseconds> tp;
+    Micros tp;
     in >> date::parse(fmt, tp);
     if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
-    return std::chrono::time_point_cast<WallTime::duration>(tp);
+    return tp;
   };
-  if (text.size() < 20 || text.size() > 40) {
-    return Error::invalid_argument("invalid_time", "expected an RFC 3339 time such as 2026-11-26T10:00:00Z");
-  }
+  const auto invalid = [] {
+    return Error::invalid_argument(
+        "invalid_time", "expected an RFC 3339 time from 1970 on, such as 2026-11-26T10:00:00Z");
+  };
+  if (text.size() < 20 || text.size() > 40) return invalid();
   for (const char* fmt : {"%FT%TZ", "%FT%T%Ez", "%Ft%Tz", "%FT%Tz"}) {
-    if (auto t = try_format(fmt)) return *t;
+    std::optional<Micros> t = try_format(fmt);
+    if (!t) continue;
+    if (t->time_since_epoch().count() < 0 || *t > kLatest) return invalid();
+    return std::chrono::time_point_cast<WallTime::duration>(*t);
   }
-  return Error::invalid_argument("invalid_time", "expected an RFC 3339 time such as 2026-11-26T10:00:00Z");
+  return invalid();
 }
 
 }  // namespace scriptmesh

@@ -14,6 +14,7 @@
 #include <boost/asio/post.hpp>
 
 #include "http/agent_connection.hpp"
+#include "http/tls_client.hpp"
 
 namespace scriptmesh::http {
 namespace agent_client_detail {
@@ -48,24 +49,6 @@ bool usable_key(std::string_view key) {
     if (byte <= 0x20 || byte >= 0x7f) return false;
   }
   return true;
-}
-
-Result<std::unique_ptr<ssl::context>> make_tls_context(const std::string& ca_file) {
-  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  context->set_verify_mode(ssl::verify_peer);
-  beast::error_code ec;
-  if (ca_file.empty()) {
-    context->set_default_verify_paths(ec);
-  } else {
-    context->load_verify_file(ca_file, ec);
-  }
-  if (ec) {
-    return Error::unavailable(
-        "tls_failed", fmt::format("cannot load trusted certificates from {}: {}",
-                                  ca_file.empty() ? "the system store" : ca_file, ec.message()));
-  }
-  return context;
 }
 
 }  // namespace
@@ -145,7 +128,6 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using agent_client_detail::AgentUrl;
 using agent_client_detail::Core;
-using agent_client_detail::make_tls_context;
 using agent_client_detail::parse_agent_url;
 
 struct AgentClient::Impl {
@@ -174,7 +156,7 @@ Result<std::unique_ptr<AgentClient>> AgentClient::create(AgentClientOptions opti
   SCRIPTMESH_RETURN_IF_ERROR(url);
   std::unique_ptr<ssl::context> tls;
   if (url->http.tls) {
-    auto context = make_tls_context(options.ca_file);
+    auto context = make_client_tls_context(options.ca_file);
     SCRIPTMESH_RETURN_IF_ERROR(context);
     tls = std::move(*context);
   }

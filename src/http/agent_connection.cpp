@@ -1,4 +1,5 @@
 #include "http/agent_connection.hpp"
+#include "http/tls_client.hpp"
 
 #include <utility>
 
@@ -73,20 +74,10 @@ void Connection::connect(const std::vector<tcp::endpoint>& endpoints) {
       });
 }
 
-// SNI (host names only: RFC 6066 forbids IP literals there) and the name the
-// certificate must carry, checked by OpenSSL during the handshake; the same
-// rules as the outbound HTTP client (http_client.cpp).
+// The same SNI and name checks as the outbound HTTP client (tls_client.hpp).
 std::optional<std::string> Connection::prepare_tls() {
-  SSL* ssl = tls_->next_layer().native_handle();
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   const std::string& host = core_.url.http.host;
-  beast::error_code ec;
-  asio::ip::make_address(host, ec);
-  bool ok =
-      ec ? SSL_set_tlsext_host_name(ssl, host.c_str()) == 1 && SSL_set1_host(ssl, host.c_str()) == 1
-         : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
-  if (ok) return std::nullopt;
+  if (set_tls_peer_name(tls_->next_layer().native_handle(), host)) return std::nullopt;
   return fmt::format("could not set up TLS for {}", host);
 }
 

@@ -5,8 +5,10 @@
 #include <string_view>
 
 #include "http/agent_socket.hpp"
+#include "http/api/cron_routes.hpp"
 #include "http/api/handlers.hpp"
 #include "http/api/schemas.hpp"
+#include "http/api/webhook_secret_routes.hpp"
 #include "http/auth_guard.hpp"
 #include "http/json_body.hpp"
 #include "http/rate_limit_guard.hpp"
@@ -83,6 +85,36 @@ constexpr QueryRow kJobOutputQuery[] = {
     {"limit", R"({"type":"integer","minimum":1,"maximum":16777216})",
      "Bytes at most (default and cap: 16 MiB; a larger value is cut to it)."},
 };
+
+constexpr QueryRow kScheduleEventsQuery[] = {
+    {"limit", R"({"type":"integer","minimum":1,"maximum":1000,"default":100})",
+     "Events at most, newest first."},
+};
+
+constexpr QueryRow kCronPreviewQuery[] = {
+    {"expr", R"({"type":"string","minLength":1})",
+     "Required. A five-field cron expression or a macro such as @daily."},
+    {"tz", R"({"type":"string","default":"UTC"})", "The IANA time zone it is read in."},
+    {"from", R"({"type":"string","format":"date-time"})",
+     "Runs strictly after this time (default: now)."},
+    {"count", R"({"type":"integer","minimum":1,"maximum":100,"default":5})", "How many runs."},
+};
+
+// The webhook-secret handlers take their service directly (they are tested
+// on their own); here they are bound to ApiServices.
+Response webhook_secret_get(ApiServices& s, const Request& request, RequestContext& ctx) {
+  if (s.webhook_secrets == nullptr) {
+    return error_response(Error::unavailable("unavailable", "webhooks are not served here"));
+  }
+  return api::get_webhook_secret(*s.webhook_secrets, request, ctx);
+}
+
+Response webhook_secret_rotate(ApiServices& s, const Request& request, RequestContext& ctx) {
+  if (s.webhook_secrets == nullptr) {
+    return error_response(Error::unavailable("unavailable", "webhooks are not served here"));
+  }
+  return api::rotate_webhook_secret(*s.webhook_secrets, request, ctx);
+}
 
 // clang-format off
 constexpr RouteRow kRoutes[] = {
@@ -180,6 +212,37 @@ constexpr RouteRow kRoutes[] = {
   {Method::kPost, "/v1/jobs/{id}/cancel", "jobs.cancel", kMember, kScopeJobsWrite, kRateDefault,
    "Cancel a job: pending ones at once, running ones are killed on the agent",
    &api::cancel_job, 202, kNone, sc::kJobRef, {409, 0}},
+  // Webhook signing.
+  {Method::kGet, "/v1/tenant/webhook-secret", "tenant.webhook_secret", kAdmin, kScopeAdmin,
+   kRateDefault, "The secret job webhooks are signed with (created on first read)",
+   &webhook_secret_get, 200, kNone, sc::kWebhookSecret, {0, 0}},
+  {Method::kPost, "/v1/tenant/webhook-secret/rotate", "tenant.webhook_secret_rotate", kAdmin,
+   kScopeAdmin, kRateDefault, "Replace the webhook signing secret; the old one stops at once",
+   &webhook_secret_rotate, 200, kNone, sc::kWebhookSecret, {0, 0}},
+  // Schedules.
+  {Method::kPost, "/v1/schedules", "schedules.create", kAdmin, kScopeSchedulesWrite,
+   kRateDefault, "Run a script on one agent or on tagged agents on a cron expression in a time "
+   "zone; answers the schedule with its next_run_at", &api::create_schedule,
+   201, sc::kCreateSchedule, sc::kScheduleRef, {402, 0}},
+  {Method::kGet, "/v1/schedules", "schedules.list", kMember, kScopeSchedulesRead, kRateDefault,
+   "The tenant's schedules, oldest first", &api::list_schedules,
+   200, kNone, sc::kScheduleList, {0, 0}},
+  {Method::kGet, "/v1/schedules/{id}", "schedules.get", kMember, kScopeSchedulesRead,
+   kRateDefault, "One schedule", &api::get_schedule, 200, kNone, sc::kScheduleRef, {0, 0}},
+  {Method::kPatch, "/v1/schedules/{id}", "schedules.update", kAdmin, kScopeSchedulesWrite,
+   kRateDefault, "Change a schedule; {\"enabled\":false} pauses it and keeps everything, "
+   "enabling again runs from now on", &api::update_schedule,
+   200, sc::kUpdateSchedule, sc::kScheduleRef, {402, 0}},
+  {Method::kDelete, "/v1/schedules/{id}", "schedules.delete", kAdmin, kScopeSchedulesWrite,
+   kRateDefault, "Delete a schedule and its events (the jobs it started stay)",
+   &api::delete_schedule, 204, kNone, kNone, {0, 0}},
+  {Method::kGet, "/v1/schedules/{id}/events", "schedules.events", kMember, kScopeSchedulesRead,
+   kRateDefault, "What happened to each due time: fired, missed, caught_up, skipped; newest first",
+   &api::list_schedule_events, 200, kNone, sc::kScheduleEventList, {0, 0},
+   kScheduleEventsQuery},
+  {Method::kGet, "/v1/cron/preview", "cron.preview", kMember, kScopeSchedulesRead, kRateDefault,
+   "The next run times of a cron expression in a time zone, RFC 3339 UTC", &api::preview_cron,
+   200, kNone, sc::kCronRuns, {0, 0}, kCronPreviewQuery},
 };
 // clang-format on
 

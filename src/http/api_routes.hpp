@@ -42,6 +42,15 @@
 //   GET     /v1/jobs/{id}                  member    jobs:read     default (async: ?wait=N)
 //   GET     /v1/jobs/{id}/output           member    jobs:read     default
 //   POST    /v1/jobs/{id}/cancel           member    jobs:write    default
+//   GET     /v1/tenant/webhook-secret      admin     admin         default
+//   POST    /v1/tenant/webhook-secret/rotate admin   admin         default
+//   POST    /v1/schedules                  admin     schedules:write  default
+//   GET     /v1/schedules                  member    schedules:read   default
+//   GET     /v1/schedules/{id}             member    schedules:read   default
+//   PATCH   /v1/schedules/{id}             admin     schedules:write  default
+//   DELETE  /v1/schedules/{id}             admin     schedules:write  default
+//   GET     /v1/schedules/{id}/events      member    schedules:read   default
+//   GET     /v1/cron/preview               member    schedules:read   default
 //
 // GET /v1/agent/connect is the agents' WebSocket (agent_socket.hpp): public
 // for the guards, because it is authenticated by the agent key, not a user
@@ -71,7 +80,9 @@ class Clock;
 class JobService;
 class Logger;
 class RateLimiter;
+class ScheduleService;
 class TenantService;
+class TenantWebhookSecrets;
 class UserService;
 }  // namespace scriptmesh
 
@@ -93,11 +104,15 @@ struct ApiServices {
   // their routes then answer 503 "unavailable".
   AgentService* agents = nullptr;
   JobService* jobs = nullptr;
+  // The secret job webhooks are signed with; null: its routes answer 503.
+  TenantWebhookSecrets* webhook_secrets = nullptr;
   // Where GET /v1/agent/connect hands agent connections (usually
   // hub_channel(hub)); null: every agent is refused 503.
   AgentChannel* agent_channel = nullptr;
   // Where the agent sockets log; null: nowhere.
   Logger* logger = nullptr;
+  // Schedules; null: their routes answer 503 "unavailable".
+  ScheduleService* schedules = nullptr;
 };
 
 // Adds every REST route above to `router`. `services` is borrowed.

@@ -1,4 +1,5 @@
 #include "http/http_client.hpp"
+#include "http/tls_client.hpp"
 
 #include <sys/socket.h>
 
@@ -246,18 +247,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                                       });
   }
 
-  // SNI (host names only: RFC 6066 forbids IP literals there) and the name
-  // the certificate must carry, checked by OpenSSL during the handshake.
+  // SNI and the name the certificate must carry (tls_client.hpp).
   std::optional<Error> prepare_tls() {
-    SSL* ssl = connection_->tls->native_handle();
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    beast::error_code ec;
-    asio::ip::make_address(url_.host, ec);
-    bool ok = ec ? SSL_set_tlsext_host_name(ssl, url_.host.c_str()) == 1 &&
-                       SSL_set1_host(ssl, url_.host.c_str()) == 1
-                 : X509_VERIFY_PARAM_set1_ip_asc(param, url_.host.c_str()) == 1;
-    if (ok) return std::nullopt;
+    if (set_tls_peer_name(connection_->tls->native_handle(), url_.host)) return std::nullopt;
     return Error::unavailable("tls_failed", fmt::format("could not set up TLS for {}", url_.host));
   }
 
@@ -370,21 +362,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 };
 
 std::unique_ptr<ssl::context> make_tls_context(const HttpClientOptions& options) {
-  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  context->set_verify_mode(ssl::verify_peer);
-  beast::error_code ec;
-  if (options.ca_file.empty()) {
-    context->set_default_verify_paths(ec);
-  } else {
-    context->load_verify_file(options.ca_file, ec);
-  }
-  if (ec) {
-    throw std::runtime_error(
-        fmt::format("cannot load trusted certificates from {}: {}",
-                    options.ca_file.empty() ? "the system store" : options.ca_file, ec.message()));
-  }
-  return context;
+  auto context = make_client_tls_context(options.ca_file);
+  if (!context.ok()) throw std::runtime_error(context.error().message());
+  return std::move(context).value();
 }
 
 std::string pool_key(const ClientUrl& url) {

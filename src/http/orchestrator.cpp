@@ -1,8 +1,9 @@
 // The orchestrator's assembly: secrets, store, e-mail, services, routes and
 // server, in the order they depend on each other. Everything with a lifetime
 // is owned here and torn down in reverse: the server stops first (so no
-// handler is running and every agent socket is closed), then the hub's
-// ticker, then the server goes, then the services, then the store.
+// handler is running and every agent socket is closed), then the schedule
+// engine, then the hub's ticker, then the server goes, then the services,
+// then the store.
 #include "scriptmesh/orchestrator.hpp"
 
 #include <atomic>
@@ -24,15 +25,20 @@
 #include "scriptmesh/agents.hpp"
 #include "scriptmesh/api_keys.hpp"
 #include "scriptmesh/auth.hpp"
+#include "scriptmesh/delivery_worker.hpp"
 #include "scriptmesh/email.hpp"
 #include "scriptmesh/event_bus.hpp"
 #include "scriptmesh/http_client.hpp"
+#include "scriptmesh/job_webhooks.hpp"
 #include "scriptmesh/jobs.hpp"
 #include "scriptmesh/rate_limit.hpp"
 #include "scriptmesh/resend_email.hpp"
+#include "scriptmesh/retention.hpp"
+#include "scriptmesh/schedules.hpp"
 #include "scriptmesh/secrets.hpp"
 #include "scriptmesh/sqlite_store.hpp"
 #include "scriptmesh/tenants.hpp"
+#include "scriptmesh/webhook_signing.hpp"
 
 namespace scriptmesh {
 namespace {
@@ -105,7 +111,7 @@ AgentHubOptions hub_options(const OrchestratorConfig& config) {
 struct ServiceSettings {
   const TokenConfig& tokens;
   const std::string& base_url;
-  const FernetKeyring& keyring;  // agent keys at rest
+  const FernetKeyring& keyring;  // agent keys and webhook secrets at rest
   AgentHubOptions hub;
 };
 
@@ -117,21 +123,31 @@ struct CoreServices {
       : accounts(store, clock, email, account_options(settings.tokens, settings.base_url, logger)),
         auth(store, clock, settings.tokens),
         api_keys(store, clock),
-        tenants(store),
+        tenants(store, clock),
         users(store, clock, email, user_options(settings.base_url, logger)),
         limiter(clock),
         hub(store, clock, events, logger, settings.hub),
         agents(store, clock, settings.keyring, &hub),
         jobs(store, clock, hub),
+        webhook_secrets(store, settings.keyring, clock),
+        schedule_engine(store, clock, jobs, events, engine_options(logger)),
+        schedules(store, clock, jobs, &schedule_engine),
         agent_channel(http::hub_channel(hub)),
-        api{accounts, auth, api_keys, tenants, users, clock, &agents, &jobs, agent_channel.get(),
-            &logger} {}
+        api{accounts, auth,      api_keys, tenants,          users,
+            clock,    &agents,   &jobs,    &webhook_secrets, agent_channel.get(),
+            &logger,  &schedules} {}
 
   static AccountOptions account_options(const TokenConfig& tokens, const std::string& base_url,
                                         Logger& logger) {
     AccountOptions options;
     options.tokens = tokens;
     options.public_base_url = base_url;
+    options.logger = &logger;
+    return options;
+  }
+
+  static ScheduleEngineOptions engine_options(Logger& logger) {
+    ScheduleEngineOptions options;
     options.logger = &logger;
     return options;
   }
@@ -153,6 +169,9 @@ struct CoreServices {
   AgentHub hub;
   AgentService agents;
   JobService jobs;
+  TenantWebhookSecrets webhook_secrets;
+  ScheduleEngine schedule_engine;  // its thread starts after recovery
+  ScheduleService schedules;
   std::unique_ptr<http::AgentChannel> agent_channel;
   http::ApiServices api;
 };
@@ -197,6 +216,66 @@ class HubTicker {
   std::thread thread_;
 };
 
+DeliveryWorkerOptions delivery_options(const OrchestratorConfig& config, Logger& logger) {
+  DeliveryWorkerOptions options;
+  options.max_attempts = static_cast<int>(config.delivery_max_attempts);
+  options.backoff_base = std::chrono::milliseconds(config.delivery_retry_base_ms);
+  options.logger = &logger;
+  return options;
+}
+
+// What runs beside the server: the outbox's sender and the retention purge.
+// Built after the services (the webhook handler signs with their secrets)
+// and stopped before them.
+class BackgroundTasks {
+ public:
+  BackgroundTasks(Store& store, Clock& clock, HttpClient& http, CoreServices& services,
+                  const OrchestratorConfig& config, const std::string& base_url, Logger& logger)
+      : store_(store),
+        logger_(logger),
+        schedule_engine_(services.schedule_engine),
+        deliveries_(store, clock, delivery_options(config, logger)),
+        retention_(store, clock, RetentionOptions{std::chrono::hours(1), &logger}) {
+    webhook_options_.public_base_url = base_url;
+    webhook_options_.inline_output_bytes = config.webhook_inline_output_bytes;
+    webhook_options_.clock = &clock;
+    deliveries_.register_kind(std::string(kJobWebhookKind),
+                              make_job_webhook_handler(http, services.webhook_secrets, clock));
+    services.hub.set_on_job_final([this](const JobRecord& job) { job_final(job); });
+    deliveries_.start();
+    retention_.start();
+  }
+  ~BackgroundTasks() {
+    retention_.stop();
+    deliveries_.stop();
+  }
+  BackgroundTasks(const BackgroundTasks&) = delete;
+  BackgroundTasks& operator=(const BackgroundTasks&) = delete;
+
+  // A final job with a webhook_url gets its callback queued in the outbox.
+  // The hook runs after the final transition was committed; a failure here
+  // is logged with the job so an operator can tell which callback is owed.
+  void job_final(const JobRecord& job) {
+    // A run held back by overlap buffer_one may start now.
+    schedule_engine_.on_job_final(job);
+    auto queued = enqueue_job_webhook(store_, job, webhook_options_);
+    if (!queued.ok()) {
+      logger_.error("job webhook not queued",
+                    {{"job_id", job.id.str()}, {"error", queued.error().to_string()}});
+      return;
+    }
+    if (queued->has_value()) deliveries_.notify();
+  }
+
+ private:
+  Store& store_;
+  Logger& logger_;
+  ScheduleEngine& schedule_engine_;
+  JobWebhookOptions webhook_options_;
+  DeliveryWorker deliveries_;
+  RetentionPurger retention_;
+};
+
 class OrchestratorImpl final : public Orchestrator {
  public:
   OrchestratorImpl(OrchestratorSecrets secrets, std::unique_ptr<Store> store, bool tls,
@@ -216,6 +295,9 @@ class OrchestratorImpl final : public Orchestrator {
     tokens.jwt_secret = secrets_.jwt_secret;
     ServiceSettings settings{tokens, base_url, secrets_.fernet, hub_options(config)};
     services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
+    if (!http_client_) http_client_ = make_http_client();
+    background_ = std::make_unique<BackgroundTasks>(*store_, clock, *http_client_, *services_,
+                                                    config, base_url, logger_);
     policy_ = http::default_rate_limit_policy(
         static_cast<std::uint32_t>(config.rate_limit_default_per_min));
     return ok_result();
@@ -229,11 +311,16 @@ class OrchestratorImpl final : public Orchestrator {
     SCRIPTMESH_RETURN_IF_ERROR(offline);
     auto failed = store_->fail_interrupted_jobs(clock.now(), "orchestrator_restarted");
     SCRIPTMESH_RETURN_IF_ERROR(failed);
-    if (*offline > 0 || *failed > 0) {
+    if (*offline > 0 || !failed->empty()) {
       logger_.info("recovered from the previous run",
-                   {{"agents_marked_offline", *offline}, {"jobs_failed", *failed}});
+                   {{"agents_marked_offline", *offline},
+                    {"jobs_failed", static_cast<std::int64_t>(failed->size())}});
     }
+    for (const JobRecord& job : *failed)
+      background_->job_final(job);
     ticker_ = std::make_unique<HubTicker>(services_->hub, logger_);
+    // Its first pass finds the fires missed while the orchestrator was down.
+    services_->schedule_engine.start();
     return ok_result();
   }
 
@@ -258,10 +345,12 @@ class OrchestratorImpl final : public Orchestrator {
   void stop() override {
     if (stopping_.exchange(true)) return;
     if (server_) server_->stop();
+    if (services_) services_->schedule_engine.stop();
     // The ticker may answer long polls (JobService::wait): it stops while the
     // server's io_context still exists, so no answer is posted to a dead one.
     ticker_.reset();
     server_.reset();
+    background_.reset();
     services_.reset();
     email_.reset();
     http_client_.reset();
@@ -276,10 +365,11 @@ class OrchestratorImpl final : public Orchestrator {
   bool tls_;
   Logger& logger_;
   std::string host_;
-  std::unique_ptr<HttpClient> http_client_;  // outbound HTTP (Resend); may be null
+  std::unique_ptr<HttpClient> http_client_;  // outbound HTTP: Resend, webhooks
   std::unique_ptr<EmailSender> email_;
   std::unique_ptr<CoreServices> services_;
-  std::unique_ptr<HubTicker> ticker_;  // stopped before services_ goes
+  std::unique_ptr<BackgroundTasks> background_;  // stopped before services_ goes
+  std::unique_ptr<HubTicker> ticker_;            // stopped before services_ goes
   http::RateLimitPolicy policy_;
   std::unique_ptr<http::HttpServer> server_;
   std::atomic<bool> stopping_{false};

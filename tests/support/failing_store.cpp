@@ -272,7 +272,8 @@ Result<void> FailingStore::transition_job(const TenantId& tenant, const JobId& j
   return inner_.transition_job(tenant, job, expected, transition);
 }
 
-Result<std::int64_t> FailingStore::fail_interrupted_jobs(WallTime now, std::string_view reason) {
+Result<std::vector<JobRecord>> FailingStore::fail_interrupted_jobs(WallTime now,
+                                                                   std::string_view reason) {
   if (auto e = gate()) return *std::move(e);
   return inner_.fail_interrupted_jobs(now, reason);
 }
@@ -307,6 +308,66 @@ Result<std::string> FailingStore::read_job_output(const TenantId& tenant, const 
 Result<std::int64_t> FailingStore::delete_jobs_before(const TenantId& tenant, WallTime cutoff) {
   if (auto e = gate()) return *std::move(e);
   return inner_.delete_jobs_before(tenant, cutoff);
+}
+
+Result<void> FailingStore::insert_schedule(const TenantId& tenant, const ScheduleRecord& schedule) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.insert_schedule(tenant, schedule);
+}
+
+Result<ScheduleRecord> FailingStore::get_schedule(const TenantId& tenant,
+                                                  const ScheduleId& schedule) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.get_schedule(tenant, schedule);
+}
+
+Result<std::vector<ScheduleRecord>> FailingStore::list_schedules(const TenantId& tenant) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_schedules(tenant);
+}
+
+Result<std::int64_t> FailingStore::count_schedules(const TenantId& tenant, bool enabled_only) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.count_schedules(tenant, enabled_only);
+}
+
+Result<void> FailingStore::update_schedule(const TenantId& tenant, const ScheduleRecord& schedule,
+                                           bool reschedule) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.update_schedule(tenant, schedule, reschedule);
+}
+
+Result<void> FailingStore::delete_schedule(const TenantId& tenant, const ScheduleId& schedule) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.delete_schedule(tenant, schedule);
+}
+
+Result<std::vector<ScheduleId>> FailingStore::disable_schedules_beyond(const TenantId& tenant,
+                                                                       std::int64_t keep,
+                                                                       WallTime at) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.disable_schedules_beyond(tenant, keep, at);
+}
+
+Result<std::vector<ScheduleEventRecord>> FailingStore::list_schedule_events(
+    const TenantId& tenant, const ScheduleId& schedule, int limit) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_schedule_events(tenant, schedule, limit);
+}
+
+Result<std::vector<ScheduleRecord>> FailingStore::list_due_schedules(WallTime due_by, int limit) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_due_schedules(due_by, limit);
+}
+
+Result<std::optional<WallTime>> FailingStore::next_schedule_due() {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.next_schedule_due();
+}
+
+Result<void> FailingStore::commit_schedule_fire(const TenantId& tenant, const ScheduleFire& fire) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.commit_schedule_fire(tenant, fire);
 }
 
 Result<void> FailingStore::append_event(const TenantId& tenant, const EventRecord& event) {

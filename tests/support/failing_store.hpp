@@ -103,7 +103,8 @@ class FailingStore final : public Store {
   Result<JobPage> list_jobs(const TenantId& tenant, const JobFilter& filter) override;
   Result<void> transition_job(const TenantId& tenant, const JobId& job, JobStatus expected,
                               const JobTransition& transition) override;
-  Result<std::int64_t> fail_interrupted_jobs(WallTime now, std::string_view reason) override;
+  Result<std::vector<JobRecord>> fail_interrupted_jobs(WallTime now,
+                                                       std::string_view reason) override;
   Result<bool> append_job_output(const TenantId& tenant, const JobId& job, OutputStream stream,
                                  std::int64_t seq, std::string_view data) override;
   Result<std::int64_t> append_job_output_at(const TenantId& tenant, const JobId& job,
@@ -115,6 +116,22 @@ class FailingStore final : public Store {
                                       std::int64_t offset,
                                       std::optional<std::int64_t> limit) override;
   Result<std::int64_t> delete_jobs_before(const TenantId& tenant, WallTime cutoff) override;
+
+  Result<void> insert_schedule(const TenantId& tenant, const ScheduleRecord& schedule) override;
+  Result<ScheduleRecord> get_schedule(const TenantId& tenant, const ScheduleId& schedule) override;
+  Result<std::vector<ScheduleRecord>> list_schedules(const TenantId& tenant) override;
+  Result<std::int64_t> count_schedules(const TenantId& tenant, bool enabled_only) override;
+  Result<void> update_schedule(const TenantId& tenant, const ScheduleRecord& schedule,
+                               bool reschedule) override;
+  Result<void> delete_schedule(const TenantId& tenant, const ScheduleId& schedule) override;
+  Result<std::vector<ScheduleId>> disable_schedules_beyond(const TenantId& tenant,
+                                                           std::int64_t keep, WallTime at) override;
+  Result<std::vector<ScheduleEventRecord>> list_schedule_events(const TenantId& tenant,
+                                                                const ScheduleId& schedule,
+                                                                int limit) override;
+  Result<std::vector<ScheduleRecord>> list_due_schedules(WallTime due_by, int limit) override;
+  Result<std::optional<WallTime>> next_schedule_due() override;
+  Result<void> commit_schedule_fire(const TenantId& tenant, const ScheduleFire& fire) override;
 
   Result<void> append_event(const TenantId& tenant, const EventRecord& event) override;
   Result<std::vector<EventRecord>> list_events(const TenantId& tenant,

@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/config/settings_loader.hpp"
 #include "scriptmesh/log.hpp"
 #include "scriptmesh/manifest.hpp"
 
@@ -21,29 +22,16 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileBytes = 4096;
 
-using Setter = Result<void> (*)(AgentConfig&, const std::string&);
-
-struct SettingRow {
-  SettingInfo info;
-  Setter set;
-};
+using config::invalid_setting;
+using SettingRow = config::SettingRow<AgentConfig>;
 
 Error invalid(std::string_view key, std::string_view what) {
-  return Error::invalid_argument(
-      "invalid_config", std::string("setting '") + std::string(key) + "': " + std::string(what));
+  return invalid_setting(key, what);
 }
 
 Result<std::int64_t> parse_int(std::string_view key, const std::string& text, std::int64_t lo,
                                std::int64_t hi) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return invalid(key, "expected an integer");
-  }
-  if (v < lo || v > hi) {
-    return invalid(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return v;
+  return config::parse_int_setting(key, text, lo, hi);
 }
 
 // "a, b,,c" -> {"a", "b", "c"}: empty items (a trailing comma) are dropped.
@@ -155,55 +143,6 @@ const std::vector<SettingRow>& rows() {
 #undef SM_STRING_SETTER
 #undef SM_INT_SETTER
 
-const SettingRow* find_row(std::string_view key) {
-  for (const auto& row : rows()) {
-    if (row.info.key == key) return &row;
-  }
-  return nullptr;
-}
-
-// A JSON value as the text a flag would give: lists (tags) as "a,b".
-Result<std::string> json_setting_text(std::string_view key, const boost::json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_int64()) return std::to_string(v.as_int64());
-  if (v.is_uint64()) return std::to_string(v.as_uint64());
-  if (v.is_array()) {
-    std::string joined;
-    for (const auto& item : v.as_array()) {
-      if (!item.is_string() || item.as_string().find(',') != boost::json::string::npos) {
-        return invalid(key, "expected an array of strings without commas");
-      }
-      if (!joined.empty()) joined += ',';
-      joined += item.as_string();
-    }
-    return joined;
-  }
-  return invalid(key, "expected a string, an integer or an array of strings");
-}
-
-// Reads the JSON config file into key -> text, refusing unknown keys so a
-// typo does not silently fall back to a default.
-Result<std::map<std::string, std::string>> read_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::unavailable("config_unreadable", "cannot read config file " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(buffer.str(), ec);
-  if (ec || !doc.is_object()) {
-    return Error::invalid_argument("invalid_config",
-                                   "config file " + path + " must hold a JSON object");
-  }
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : doc.as_object()) {
-    if (find_row(k) == nullptr) return invalid(k, "unknown setting in " + path);
-    auto text = json_setting_text(k, v);
-    SCRIPTMESH_RETURN_IF_ERROR(text);
-    out[std::string(k)] = *text;
-  }
-  return out;
-}
-
 Result<void> require_set(const AgentConfig& config) {
   auto missing = [](std::string_view key, std::string_view env) {
     std::string flag(key);
@@ -252,54 +191,19 @@ Result<void> check_values(const AgentConfig& config) {
   return check_paths(config);
 }
 
-std::function<std::optional<std::string>(std::string_view)> env_or_getenv(
-    const ConfigSources& sources) {
-  if (sources.env) return sources.env;
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
-}
-
 }  // namespace
 
 const std::vector<SettingInfo>& agent_settings() {
-  static const std::vector<SettingInfo> kInfos = [] {
-    std::vector<SettingInfo> infos;
-    for (const auto& row : rows())
-      infos.push_back(row.info);
-    return infos;
-  }();
+  static const std::vector<SettingInfo> kInfos = config::setting_infos(rows());
   return kInfos;
 }
 
 Result<AgentConfig> load_agent_config(const ConfigSources& sources) {
-  for (const auto& [key, value] : sources.flags) {
-    if (find_row(key) == nullptr) return invalid(key, "unknown setting");
-  }
-  std::map<std::string, std::string> from_file;
-  if (!sources.file.empty()) {
-    auto file = read_config_file(sources.file);
-    SCRIPTMESH_RETURN_IF_ERROR(file);
-    from_file = std::move(*file);
-  }
-  auto env = env_or_getenv(sources);
-  AgentConfig config;
-  for (const auto& row : rows()) {
-    const std::string key(row.info.key);
-    std::optional<std::string> value;
-    if (auto f = sources.flags.find(key); f != sources.flags.end()) {
-      value = f->second;
-    } else if (auto e = env(row.info.env)) {
-      value = *e;
-    } else if (auto c = from_file.find(key); c != from_file.end()) {
-      value = c->second;
-    }
-    if (value) SCRIPTMESH_RETURN_IF_ERROR(row.set(config, *value));
-  }
-  SCRIPTMESH_RETURN_IF_ERROR(require_set(config));
-  SCRIPTMESH_RETURN_IF_ERROR(check_values(config));
-  return config;
+  auto loaded = config::load_settings(rows(), sources);
+  SCRIPTMESH_RETURN_IF_ERROR(loaded);
+  SCRIPTMESH_RETURN_IF_ERROR(require_set(*loaded));
+  SCRIPTMESH_RETURN_IF_ERROR(check_values(*loaded));
+  return loaded;
 }
 
 Result<std::string> read_agent_key_file(const std::string& path) {

@@ -97,6 +97,14 @@ void AgentHub::tick() {
   impl_->tick();
 }
 
+bool AgentHub::reserve_dispatch(const JobRecord& job) {
+  return impl_->reserve_dispatch(job);
+}
+
+void AgentHub::release_reservations(const std::vector<JobRecord>& jobs) {
+  impl_->release_reservations(jobs);
+}
+
 void AgentHub::jobs_created(const std::vector<JobRecord>& jobs) {
   impl_->jobs_created(jobs);
 }

@@ -20,13 +20,69 @@ proto::Dispatch dispatch_of(const JobRecord& job) {
 
 }  // namespace
 
+bool AgentHub::Impl::reserve_dispatch(const JobRecord& job) {
+  const std::string key = hub::agent_key(job.tenant_id, job.agent_id);
+  std::lock_guard lock(mu_);
+  auto live = live_.find(key);
+  if (live == live_.end()) return false;
+  hub::LiveAgent& agent = live->second;
+  // A running or owed dispatch round means older pending jobs may wait:
+  // they go first, so this one queues behind them.
+  if (!agent.hello_done || agent.dispatching || agent.dispatch_retry) return false;
+  const auto busy = agent.in_flight.size() + agent.reserved.size();
+  if (busy >= static_cast<std::size_t>(agent.max_concurrent)) return false;
+  agent.reserved.insert(job.id.str());
+  return true;
+}
+
+void AgentHub::Impl::release_reservations(const std::vector<JobRecord>& jobs) {
+  std::lock_guard lock(mu_);
+  for (const JobRecord& job : jobs) {
+    auto live = live_.find(hub::agent_key(job.tenant_id, job.agent_id));
+    if (live != live_.end()) live->second.reserved.erase(job.id.str());
+  }
+}
+
 void AgentHub::Impl::jobs_created(const std::vector<JobRecord>& jobs) {
   std::unordered_set<std::string> keys;
   for (const JobRecord& job : jobs) {
+    if (job.status == JobStatus::kDispatched) send_reserved(job);
     if (job.status == JobStatus::kPending) keys.insert(hub::agent_key(job.tenant_id, job.agent_id));
   }
   for (const std::string& key : keys)
     dispatch_pending(key);
+}
+
+void AgentHub::Impl::send_reserved(const JobRecord& job) {
+  const std::string key = hub::agent_key(job.tenant_id, job.agent_id);
+  const std::string id = job.id.str();
+  std::shared_ptr<AgentConnection> connection;
+  {
+    std::lock_guard lock(mu_);
+    auto live = live_.find(key);
+    if (live != live_.end() && live->second.reserved.erase(id) == 1) {
+      live->second.in_flight.insert(id);
+      live->second.owned.insert(id);
+      live->second.sending.insert(id);
+      connection = live->second.connection;
+    }
+  }
+  if (!connection) {
+    // The agent went (or reconnected on a new session) before the job was
+    // sent: nobody has it, so it queues again like any pending job.
+    JobTransition back;
+    back.to = JobStatus::kPending;
+    Result<void> queued =
+        store_.transition_job(job.tenant_id, job.id, JobStatus::kDispatched, back);
+    if (!queued.ok()) {
+      logger_.error("reserved job not put back to pending",
+                    {{"job_id", id}, {"error", queued.error().to_string()}});
+    }
+    dispatch_pending(key);
+    return;
+  }
+  send(connection, dispatch_of(job));
+  if (cancel_after_send(key, id)) send(connection, proto::Cancel{id});
 }
 
 // One dispatcher per agent at a time (LiveAgent::dispatching): two of them
@@ -54,7 +110,8 @@ void AgentHub::Impl::dispatch_pending(const std::string& key) {
       if (live == live_.end() || live->second.session != session) return;
       live->second.dispatch_again = false;
       const int free =
-          live->second.max_concurrent - static_cast<int>(live->second.in_flight.size());
+          live->second.max_concurrent -
+          static_cast<int>(live->second.in_flight.size() + live->second.reserved.size());
       if (free > 0)
         slots = hub::DispatchSlots{live->second.tenant, live->second.agent, session, free};
     }
@@ -163,7 +220,8 @@ bool AgentHub::Impl::request_cancel(const JobRecord& job) {
     auto live = live_.find(key);
     if (live != live_.end() && live->second.hello_done) {
       live->second.cancel_requested.insert(id);
-      if (live->second.sending.contains(id)) return true;  // the dispatcher sends it
+      // Not sent yet: the dispatcher (or send_reserved) sends it after the job.
+      if (live->second.sending.contains(id) || live->second.reserved.contains(id)) return true;
       connection = live->second.connection;
     } else {
       // Away (or back but not past hello yet): sent when its hello lists the job.

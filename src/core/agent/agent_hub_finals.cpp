@@ -1,5 +1,6 @@
 // Final transitions and what follows them: long-poll waiters, the job's
-// event on the store and the bus, and the orchestrator's on_job_final hook.
+// event on the store (with the transition) and the bus, and the
+// orchestrator's on_job_final hook.
 #include <boost/json.hpp>
 #include <utility>
 
@@ -34,9 +35,29 @@ std::string job_event_data(const JobRecord& job) {
   return boost::json::serialize(data);
 }
 
+// The event of a job that has just become final. A pure function of the
+// final record (one final event per job, so its id derives from the job's),
+// so the copy stored with the transition and the one published afterwards
+// are the same event.
+EventRecord final_event(const JobRecord& job) {
+  EventRecord event;
+  event.id = EventId("evt_" + job.id.str());
+  event.tenant_id = job.tenant_id;
+  event.type = std::string(event_type_of(job.status));
+  event.subject_id = job.id.str();
+  event.data_json = job_event_data(job);
+  event.created_at = job.finished_at.value_or(WallTime{});
+  return event;
+}
+
 }  // namespace
 
-Result<JobRecord> AgentHub::Impl::transition(const JobRecord& job, const JobTransition& t) {
+Result<JobRecord> AgentHub::Impl::transition(const JobRecord& job, const JobTransition& given) {
+  JobTransition t = given;
+  if (is_final(t.to) && !is_final(job.status)) {
+    if (!t.finished_at) t.finished_at = clock_.now();
+    t.event = final_event(hub::apply_transition(job, t));
+  }
   SCRIPTMESH_RETURN_IF_ERROR(store_.transition_job(job.tenant_id, job.id, job.status, t));
   return hub::apply_transition(job, t);
 }
@@ -52,7 +73,7 @@ void AgentHub::Impl::wake_waiters(const JobRecord& job) {
 }
 
 void AgentHub::Impl::announce_final(const JobRecord& job) {
-  append_and_publish(job.tenant_id, event_type_of(job.status), job.id.str(), job_event_data(job));
+  events_.publish(final_event(job));
   std::function<void(const JobRecord&)> hook;
   {
     std::lock_guard lock(mu_);

@@ -112,6 +112,7 @@ Result<void> AgentHub::Impl::fail_lost_jobs(const hub::SessionView& view,
       }
       logger_.warn("job lost by its agent",
                    {{"job_id", job.id.str()}, {"agent_id", view.agent.str()}});
+      if (failed.ok()) job_final(*failed);
     }
   }
   return ok_result();

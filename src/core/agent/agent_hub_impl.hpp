@@ -67,6 +67,10 @@ struct LiveAgent {
   // Jobs whose dispatch frame is being sent right now: a cancel for one of
   // them is sent by the dispatcher after it, so it cannot overtake it.
   std::unordered_set<std::string> sending;
+  // Slots taken by reserve_dispatch() for jobs being inserted as
+  // dispatched; they count as busy. Not leased when the agent goes: those
+  // jobs were never sent.
+  std::unordered_set<std::string> reserved;
   // One dispatcher at a time per agent; a second request sets dispatch_again.
   bool dispatching = false;
   bool dispatch_again = false;
@@ -187,7 +191,12 @@ class AgentHub::Impl {
   void store_failed(AgentSessionId session, const hub::SessionView& view, const Error& error);
 
   // --- agent_hub_dispatch.cpp
+  bool reserve_dispatch(const JobRecord& job);
+  void release_reservations(const std::vector<JobRecord>& jobs);
   void jobs_created(const std::vector<JobRecord>& jobs);
+  // Sends a job inserted as dispatched under a reservation; puts it back to
+  // pending when the agent it was reserved on has gone meanwhile.
+  void send_reserved(const JobRecord& job);
   // Fills the agent's free slots with its oldest pending jobs.
   void dispatch_pending(const std::string& key);
   enum class Round { kDone, kMore, kFailed };
@@ -204,15 +213,17 @@ class AgentHub::Impl {
 
   // --- agent_hub_finals.cpp
   // CAS `job` from the status it has in the record with `t`; returns the
-  // record as the store now holds it. Notifies nobody: the caller runs
-  // job_final() (or its two halves, to answer the agent in between) when
-  // the job has just become final.
+  // record as the store now holds it. A job that becomes final here has its
+  // event (final_event()) committed in the same transaction. Notifies
+  // nobody: the caller runs job_final() (or its two halves, to answer the
+  // agent in between) when the job has just become final.
   Result<JobRecord> transition(const JobRecord& job, const JobTransition& t);
   // wake_waiters() then announce_final().
   void job_final(const JobRecord& job);
   // Hands the final record to the job's long-poll waiters.
   void wake_waiters(const JobRecord& job);
-  // Stores and publishes the job's event, then calls the on_job_final hook.
+  // Publishes the job's event (stored by transition()), then calls the
+  // on_job_final hook.
   void announce_final(const JobRecord& job);
   void append_and_publish(const TenantId& tenant, std::string_view type, const std::string& subject,
                           std::string data_json);

@@ -24,6 +24,14 @@ Error invalid(std::string_view what) {
   return Error::invalid_argument("invalid_message", "agent message: " + std::string(what));
 }
 
+// Moves a field's value into `out`, or answers the error naming the field.
+template <class T, class U>
+Result<void> read_into(T& out, Result<U> field) {
+  if (!field.ok()) return std::move(field).error();
+  out = std::move(field).value();
+  return ok_result();
+}
+
 // Typed access to one message object's fields, each failure naming the field.
 class Fields {
  public:
@@ -284,24 +292,16 @@ Result<AgentMessage> decode_hello(const Fields& f) {
   auto protocol = f.integer("protocol", 1, 1000);
   SCRIPTMESH_RETURN_IF_ERROR(protocol);
   m.protocol = static_cast<int>(*protocol);
-  auto version = f.text("agent_version", 64, false);
-  SCRIPTMESH_RETURN_IF_ERROR(version);
-  m.agent_version = std::move(*version);
-  auto hostname = f.text("hostname", 255, false);
-  SCRIPTMESH_RETURN_IF_ERROR(hostname);
-  m.hostname = std::move(*hostname);
-  auto tags = string_list(f, "tags", kMaxTags);
-  SCRIPTMESH_RETURN_IF_ERROR(tags);
-  m.tags = std::move(*tags);
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.agent_version, f.text("agent_version", 64, false)));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.hostname, f.text("hostname", 255, false)));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.tags, string_list(f, "tags", kMaxTags)));
   auto manifest = f.object("manifest");
   SCRIPTMESH_RETURN_IF_ERROR(manifest);
   m.manifest_summary = json::serialize(**manifest);
   auto slots = f.integer("max_concurrent", 1, 10000);
   SCRIPTMESH_RETURN_IF_ERROR(slots);
   m.max_concurrent = static_cast<int>(*slots);
-  auto jobs = held_jobs(f);
-  SCRIPTMESH_RETURN_IF_ERROR(jobs);
-  m.jobs = std::move(*jobs);
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.jobs, held_jobs(f)));
   return AgentMessage(std::move(m));
 }
 
@@ -337,15 +337,9 @@ Result<AgentMessage> decode_rejected(const Fields& f) {
 
 Result<AgentMessage> decode_output(const Fields& f) {
   Output m;
-  auto id = f.id("job_id");
-  SCRIPTMESH_RETURN_IF_ERROR(id);
-  m.job_id = std::move(*id);
-  auto stream = f.stream("stream");
-  SCRIPTMESH_RETURN_IF_ERROR(stream);
-  m.stream = *stream;
-  auto offset = f.integer("offset", 0, kMaxOffset);
-  SCRIPTMESH_RETURN_IF_ERROR(offset);
-  m.offset = *offset;
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.job_id, f.id("job_id")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.stream, f.stream("stream")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.offset, f.integer("offset", 0, kMaxOffset)));
   auto encoded = f.text("data", (kMaxOutputChunkBytes / 3 + 1) * 4);
   SCRIPTMESH_RETURN_IF_ERROR(encoded);
   auto data = base64_decode(*encoded);
@@ -357,33 +351,15 @@ Result<AgentMessage> decode_output(const Fields& f) {
 
 Result<AgentMessage> decode_finished(const Fields& f) {
   Finished m;
-  auto id = f.id("job_id");
-  SCRIPTMESH_RETURN_IF_ERROR(id);
-  m.job_id = std::move(*id);
-  auto exit_code = f.optional_int("exit_code");
-  SCRIPTMESH_RETURN_IF_ERROR(exit_code);
-  m.exit_code = *exit_code;
-  auto signal = f.optional_int("signal");
-  SCRIPTMESH_RETURN_IF_ERROR(signal);
-  m.signal = *signal;
-  auto duration = f.integer("duration_ms", 0, kMaxOffset);
-  SCRIPTMESH_RETURN_IF_ERROR(duration);
-  m.duration_ms = *duration;
-  auto timed_out = f.flag("timed_out");
-  SCRIPTMESH_RETURN_IF_ERROR(timed_out);
-  m.timed_out = *timed_out;
-  auto cancelled = f.flag("cancelled");
-  SCRIPTMESH_RETURN_IF_ERROR(cancelled);
-  m.cancelled = *cancelled;
-  auto out_bytes = f.integer("stdout_bytes", 0, kMaxOffset);
-  SCRIPTMESH_RETURN_IF_ERROR(out_bytes);
-  m.stdout_bytes = *out_bytes;
-  auto err_bytes = f.integer("stderr_bytes", 0, kMaxOffset);
-  SCRIPTMESH_RETURN_IF_ERROR(err_bytes);
-  m.stderr_bytes = *err_bytes;
-  auto error = f.text("error", 64, false);
-  SCRIPTMESH_RETURN_IF_ERROR(error);
-  m.error = std::move(*error);
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.job_id, f.id("job_id")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.exit_code, f.optional_int("exit_code")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.signal, f.optional_int("signal")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.duration_ms, f.integer("duration_ms", 0, kMaxOffset)));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.timed_out, f.flag("timed_out")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.cancelled, f.flag("cancelled")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.stdout_bytes, f.integer("stdout_bytes", 0, kMaxOffset)));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.stderr_bytes, f.integer("stderr_bytes", 0, kMaxOffset)));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.error, f.text("error", 64, false)));
   return AgentMessage(std::move(m));
 }
 
@@ -418,26 +394,18 @@ Result<std::vector<ResumeJob>> resume_jobs(const Fields& f) {
 
 Result<OrchestratorMessage> decode_welcome(const Fields& f) {
   Welcome m;
-  auto id = f.id("agent_id");
-  SCRIPTMESH_RETURN_IF_ERROR(id);
-  m.agent_id = std::move(*id);
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.agent_id, f.id("agent_id")));
   auto heartbeat = f.integer("heartbeat_sec", 1, 86400);
   SCRIPTMESH_RETURN_IF_ERROR(heartbeat);
   m.heartbeat_sec = static_cast<int>(*heartbeat);
-  auto jobs = resume_jobs(f);
-  SCRIPTMESH_RETURN_IF_ERROR(jobs);
-  m.jobs = std::move(*jobs);
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.jobs, resume_jobs(f)));
   return OrchestratorMessage(std::move(m));
 }
 
 Result<OrchestratorMessage> decode_dispatch(const Fields& f) {
   Dispatch m;
-  auto id = f.id("job_id");
-  SCRIPTMESH_RETURN_IF_ERROR(id);
-  m.job_id = std::move(*id);
-  auto script = f.text("script", 128);
-  SCRIPTMESH_RETURN_IF_ERROR(script);
-  m.script = std::move(*script);
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.job_id, f.id("job_id")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.script, f.text("script", 128)));
   auto params = f.object("params");
   SCRIPTMESH_RETURN_IF_ERROR(params);
   for (const auto& [name, value] : **params) {
@@ -452,15 +420,9 @@ Result<OrchestratorMessage> decode_dispatch(const Fields& f) {
 
 Result<OrchestratorMessage> decode_output_ack(const Fields& f) {
   OutputAck m;
-  auto id = f.id("job_id");
-  SCRIPTMESH_RETURN_IF_ERROR(id);
-  m.job_id = std::move(*id);
-  auto stream = f.stream("stream");
-  SCRIPTMESH_RETURN_IF_ERROR(stream);
-  m.stream = *stream;
-  auto stored = f.integer("stored", 0, kMaxOffset);
-  SCRIPTMESH_RETURN_IF_ERROR(stored);
-  m.stored = *stored;
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.job_id, f.id("job_id")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.stream, f.stream("stream")));
+  SCRIPTMESH_RETURN_IF_ERROR(read_into(m.stored, f.integer("stored", 0, kMaxOffset)));
   return OrchestratorMessage(std::move(m));
 }
 

@@ -312,9 +312,13 @@ Result<std::int64_t> Spool::size(std::string_view job_id, OutputStream stream) c
   return static_cast<std::int64_t>(st.st_size);
 }
 
-// The file is fsynced before the rename so the name never points at
-// unwritten data. The directory is not fsynced: if a power cut loses the
-// rename, the job merely looks unfinished and is reported "agent_restarted".
+// Written whole under a temporary name, then renamed, so a crash of the
+// agent never leaves half a result. Not fsynced: the spool carries a job
+// across a lost connection or a restarted agent process, which the page
+// cache survives; its output files are not synced either, so a sync here
+// could not make a power cut lose less (the job then looks unfinished and
+// is reported "agent_restarted"). Skipping it keeps a disk flush off every
+// job's path.
 Result<void> Spool::write_result(const SpooledResult& result) const {
   auto dir = job_path(result.finished.job_id);
   SCRIPTMESH_RETURN_IF_ERROR(dir);
@@ -325,7 +329,6 @@ Result<void> Spool::write_result(const SpooledResult& result) const {
     Fd fd = open_file(temp, O_WRONLY | O_CREAT | O_TRUNC);
     if (!fd.valid()) return io_error(temp, errno);
     SCRIPTMESH_RETURN_IF_ERROR(write_all(fd.get(), temp, result_json(result)));
-    if (::fsync(fd.get()) != 0) return io_error(temp, errno);
   }
   if (::rename(temp.c_str(), final_path.c_str()) != 0) return io_error(final_path, errno);
   return ok_result();

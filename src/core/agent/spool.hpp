@@ -9,8 +9,10 @@
 //   <job_id>/stderr          the process's stderr, raw bytes in order
 //   <job_id>/result.json     how the job ended; present only once it has ended
 //
-// result.json is written atomically (a temporary file, fsync, rename), so a
-// job directory either has a complete result or none. A directory without
+// result.json is written atomically (a temporary file, then a rename), so a
+// job directory either has a complete result or none. Nothing is fsynced:
+// the spool outlives a dropped connection or a crashed agent process, not a
+// power cut. A directory without
 // one, found by open(), belongs to a job the previous agent process lost
 // while it ran: open() gives it the result error "agent_restarted" (no exit
 // code), so its partial output and that result are still delivered.

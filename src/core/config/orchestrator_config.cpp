@@ -1,44 +1,25 @@
 #include "scriptmesh/orchestrator_config.hpp"
 
 #include <charconv>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
-#include <boost/json.hpp>
+#include "core/config/settings_loader.hpp"
 
 namespace scriptmesh {
 namespace {
 
-using Setter = Result<void> (*)(OrchestratorConfig&, const std::string&);
-
-Error invalid(std::string_view key, std::string_view what) {
-  return Error::invalid_argument(
-      "invalid_config", std::string("setting '") + std::string(key) + "': " + std::string(what));
-}
+using config::invalid_setting;
+using SettingRow = config::SettingRow<OrchestratorConfig>;
 
 Result<std::int64_t> parse_int(std::string_view key, const std::string& text, std::int64_t lo,
                                std::int64_t hi) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size())
-    return invalid(key, "expected an integer");
-  if (v < lo || v > hi) {
-    return invalid(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return v;
+  return config::parse_int_setting(key, text, lo, hi);
 }
 
 Result<bool> parse_bool(std::string_view key, const std::string& text) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off" || text.empty()) return false;
-  return invalid(key, "expected true or false");
+  return invalid_setting(key, "expected true or false");
 }
-
-struct SettingRow {
-  SettingInfo info;
-  Setter set;
-};
 
 #define SM_STRING_SETTER(member)                                    \
   [](OrchestratorConfig& c, const std::string& v) -> Result<void> { \
@@ -80,7 +61,7 @@ const std::vector<SettingRow>& rows() {
       {{"log_level", "SCRIPTMESH_LOG_LEVEL", "debug, info, warn or error (default info)"},
        [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {
-           return invalid("log_level", "expected debug, info, warn or error");
+           return invalid_setting("log_level", "expected debug, info, warn or error");
          }
          c.log_level = v;
          return {};
@@ -107,7 +88,7 @@ const std::vector<SettingRow>& rows() {
       {{"sqlite_synchronous", "SCRIPTMESH_SQLITE_SYNCHRONOUS", "full (default) or normal"},
        [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
          if (v != "full" && v != "normal")
-           return invalid("sqlite_synchronous", "expected full or normal");
+           return invalid_setting("sqlite_synchronous", "expected full or normal");
          c.sqlite_synchronous = v;
          return {};
        }},
@@ -115,7 +96,7 @@ const std::vector<SettingRow>& rows() {
         "base URL users reach the server at, for links in e-mails (default http://<listen>)"},
        [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
          if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
-           return invalid("public_url", "expected an http:// or https:// URL");
+           return invalid_setting("public_url", "expected an http:// or https:// URL");
          }
          c.public_url = v;
          return {};
@@ -127,7 +108,7 @@ const std::vector<SettingRow>& rows() {
         "Resend API base URL (default https://api.resend.com)"},
        [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
          if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
-           return invalid("resend_base_url", "expected an http:// or https:// URL");
+           return invalid_setting("resend_base_url", "expected an http:// or https:// URL");
          }
          c.resend_base_url = v;
          return {};
@@ -170,95 +151,45 @@ const std::vector<SettingRow>& rows() {
          c.lease_timeout_sec = *n;
          return {};
        }},
+      {{"webhook_inline_output_bytes", "SCRIPTMESH_WEBHOOK_INLINE_OUTPUT_BYTES",
+        "bytes of stdout and of stderr inlined in a job webhook's body (default 65536)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("webhook_inline_output_bytes", v, 0, 4 * 1024 * 1024);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.webhook_inline_output_bytes = *n;
+         return {};
+       }},
+      {{"delivery_max_attempts", "SCRIPTMESH_DELIVERY_MAX_ATTEMPTS",
+        "attempts at a webhook delivery before it is given up (default 10)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("delivery_max_attempts", v, 1, 100);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.delivery_max_attempts = *n;
+         return {};
+       }},
+      {{"delivery_retry_base_ms", "SCRIPTMESH_DELIVERY_RETRY_BASE_MS",
+        "first retry delay of a failed delivery, doubled per attempt (default 2000)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("delivery_retry_base_ms", v, 10, 600'000);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.delivery_retry_base_ms = *n;
+         return {};
+       }},
   };
   return kRows;
 }
 
 #undef SM_STRING_SETTER
 
-const SettingRow* find_row(std::string_view key) {
-  for (const auto& row : rows()) {
-    if (row.info.key == key) return &row;
-  }
-  return nullptr;
-}
-
-Result<std::string> json_scalar_text(std::string_view key, const boost::json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_int64()) return std::to_string(v.as_int64());
-  if (v.is_uint64()) return std::to_string(v.as_uint64());
-  if (v.is_bool()) return std::string(v.as_bool() ? "true" : "false");
-  return invalid(key, "expected a string, an integer or a boolean");
-}
-
-// Reads the JSON config file into key -> text, refusing unknown keys so a
-// typo does not silently fall back to a default.
-Result<std::map<std::string, std::string>> read_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::unavailable("config_unreadable", "cannot read config file " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(buffer.str(), ec);
-  if (ec)
-    return Error::invalid_argument("invalid_config", "config file " + path + " is not valid JSON");
-  if (!doc.is_object()) {
-    return Error::invalid_argument("invalid_config",
-                                   "config file " + path + " must hold a JSON object");
-  }
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : doc.as_object()) {
-    if (find_row(k) == nullptr) return invalid(k, "unknown setting in " + path);
-    auto text = json_scalar_text(k, v);
-    SCRIPTMESH_RETURN_IF_ERROR(text);
-    out[std::string(k)] = *text;
-  }
-  return out;
-}
-
 }  // namespace
 
 const std::vector<SettingInfo>& orchestrator_settings() {
-  static const std::vector<SettingInfo> kInfos = [] {
-    std::vector<SettingInfo> infos;
-    for (const auto& row : rows())
-      infos.push_back(row.info);
-    return infos;
-  }();
+  static const std::vector<SettingInfo> kInfos = config::setting_infos(rows());
   return kInfos;
 }
 
 Result<OrchestratorConfig> load_orchestrator_config(const ConfigSources& sources) {
-  std::map<std::string, std::string> from_file;
-  if (!sources.file.empty()) {
-    auto file = read_config_file(sources.file);
-    SCRIPTMESH_RETURN_IF_ERROR(file);
-    from_file = std::move(*file);
-  }
-  auto env = sources.env;
-  if (!env) {
-    env = [](std::string_view name) -> std::optional<std::string> {
-      const char* v = std::getenv(std::string(name).c_str());
-      return v ? std::optional<std::string>(v) : std::nullopt;
-    };
-  }
-  OrchestratorConfig config;
-  for (const auto& row : rows()) {
-    const std::string key(row.info.key);
-    std::optional<std::string> value;
-    if (auto f = sources.flags.find(key); f != sources.flags.end()) {
-      value = f->second;
-    } else if (auto e = env(row.info.env)) {
-      value = *e;
-    } else if (auto c = from_file.find(key); c != from_file.end()) {
-      value = c->second;
-    }
-    if (value) SCRIPTMESH_RETURN_IF_ERROR(row.set(config, *value));
-  }
-  for (const auto& [key, value] : sources.flags) {
-    if (find_row(key) == nullptr) return invalid(key, "unknown setting");
-  }
-  return config;
+  return config::load_settings(rows(), sources);
 }
 
 Result<ListenAddress> parse_listen_address(std::string_view text) {

@@ -6,6 +6,7 @@
 
 #include "core/agent/agent_input.hpp"
 #include "core/agent/manifest_rules.hpp"
+#include "scriptmesh/job_webhooks.hpp"
 #include "scriptmesh/manifest.hpp"
 
 namespace scriptmesh::jobs {
@@ -15,14 +16,6 @@ using manifest_detail::quoted;
 
 Error invalid_param(std::string_view name, const std::string& what) {
   return Error::invalid_argument("invalid_param", "parameter " + quoted(name) + ": " + what);
-}
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
 }
 
 Result<void> validate_target(const TriggerRequest& r) {
@@ -75,24 +68,8 @@ Result<void> validate_idempotency_key(std::string_view key) {
 
 Result<void> validate_webhook_url(std::string_view url) {
   if (url.empty()) return ok_result();
-  const Error invalid = Error::invalid_argument(
-      "invalid_webhook_url", "webhook_url must be an absolute http:// or https:// URL of at most " +
-                                 std::to_string(kMaxWebhookUrlChars) + " characters");
-  if (url.size() > kMaxWebhookUrlChars) return invalid;
-  std::string_view rest;
-  if (starts_with_ci(url, "https://")) {
-    rest = url.substr(8);
-  } else if (starts_with_ci(url, "http://")) {
-    rest = url.substr(7);
-  } else {
-    return invalid;
-  }
-  const bool clean = std::all_of(url.begin(), url.end(), [](char c) {
-    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) != 0x7f;
-  });
-  const std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
-  if (!clean || host.empty() || host.front() == ':' || host.front() == '@') return invalid;
-  return ok_result();
+  // One rule for every webhook URL: the one the delivery is later sent to.
+  return check_webhook_url(url);
 }
 
 Result<void> validate_trigger(const TriggerRequest& r) {

@@ -96,6 +96,17 @@ std::string new_job_id(WallTime now) {
   return out;
 }
 
+// Jobs whose agent has a free slot right now go in already dispatched
+// (AgentHub::reserve_dispatch): a commit less between trigger and start,
+// and a fan-out reaches every agent in the one insert.
+void reserve_dispatches(AgentHub& hub, std::vector<JobRecord>& jobs, WallTime now) {
+  for (JobRecord& job : jobs) {
+    if (!hub.reserve_dispatch(job)) continue;
+    job.status = JobStatus::kDispatched;
+    job.dispatched_at = now;
+  }
+}
+
 }  // namespace
 
 JobService::JobService(Store& store, Clock& clock, AgentHub& hub)
@@ -114,9 +125,53 @@ Result<TriggerResult> JobService::trigger(const Principal& caller, const Trigger
     if (*replay) return std::move(**replay);
   }
   SCRIPTMESH_RETURN_IF_ERROR(jobs::validate_trigger(request));
+  Result<TriggerResult> built = build_jobs(tenant, request);
+  if (!built.ok()) return std::move(built).error();
+  TriggerResult result = std::move(built).value();
+  // On one job only: the key is unique per tenant; a replay finds the rest
+  // through the group.
+  result.jobs.front().idempotency_key = request.idempotency_key;
+  reserve_dispatches(hub_, result.jobs, clock_.now());
+  Result<void> inserted = store_.insert_jobs(tenant, result.jobs);
+  if (!inserted.ok()) {
+    hub_.release_reservations(result.jobs);
+    if (inserted.error().code() != "idempotency_key_taken") return std::move(inserted).error();
+    // A concurrent trigger with the same key won the race: answer with its jobs.
+    Result<std::optional<TriggerResult>> replay =
+        find_replay(store_, tenant, request.idempotency_key);
+    if (!replay.ok()) return std::move(replay).error();
+    if (*replay) return std::move(**replay);
+    return std::move(inserted).error();
+  }
+  hub_.jobs_created(result.jobs);
+  return result;
+}
+
+Result<TriggerResult> JobService::prepare_system_trigger(const TenantId& tenant,
+                                                         const TriggerRequest& request) {
+  if (!request.idempotency_key.empty()) {
+    return Error::invalid_argument("invalid_idempotency_key",
+                                   "scheduled triggers take no idempotency key");
+  }
+  SCRIPTMESH_RETURN_IF_ERROR(jobs::validate_trigger(request));
+  return build_jobs(tenant, request);
+}
+
+void JobService::dispatch_committed(const std::vector<JobRecord>& jobs) {
+  hub_.jobs_created(jobs);
+}
+
+Result<JobRecord> JobService::cancel_system(const JobRecord& job) {
+  if (is_final(job.status)) {
+    return Error::conflict("job_already_final", "the job has already ended");
+  }
+  return hub_.cancel_job(job);
+}
+
+Result<TriggerResult> JobService::build_jobs(const TenantId& tenant,
+                                             const TriggerRequest& request) {
   Result<std::vector<AgentRecord>> targets = resolve_targets(tenant, request);
   if (!targets.ok()) return std::move(targets).error();
-
   TriggerResult result;
   if (request.tags) result.group_id = GroupId(new_id("grp"));
   const WallTime now = clock_.now();
@@ -139,20 +194,6 @@ Result<TriggerResult> JobService::trigger(const Principal& caller, const Trigger
   }
   std::sort(result.jobs.begin(), result.jobs.end(),
             [](const JobRecord& a, const JobRecord& b) { return a.id < b.id; });
-  // On one job only: the key is unique per tenant; a replay finds the rest
-  // through the group.
-  result.jobs.front().idempotency_key = request.idempotency_key;
-  Result<void> inserted = store_.insert_jobs(tenant, result.jobs);
-  if (!inserted.ok()) {
-    if (inserted.error().code() != "idempotency_key_taken") return std::move(inserted).error();
-    // A concurrent trigger with the same key won the race: answer with its jobs.
-    Result<std::optional<TriggerResult>> replay =
-        find_replay(store_, tenant, request.idempotency_key);
-    if (!replay.ok()) return std::move(replay).error();
-    if (*replay) return std::move(**replay);
-    return std::move(inserted).error();
-  }
-  hub_.jobs_created(result.jobs);
   return result;
 }
 

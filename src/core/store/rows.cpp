@@ -1,5 +1,6 @@
 #include "core/store/rows.hpp"
 
+#include <charconv>
 #include <string>
 #include <utility>
 
@@ -146,6 +147,83 @@ Result<JobRecord> read_job(const Statement& s) {
   j.stdout_bytes = s.int64(19);
   j.stderr_bytes = s.int64(20);
   return j;
+}
+
+Result<ScheduleRecord> read_schedule(const Statement& s) {
+  ScheduleRecord r;
+  r.id = ScheduleId(s.text(0));
+  r.tenant_id = TenantId(s.text(1));
+  r.name = s.text(2);
+  r.cron = s.text(3);
+  r.timezone = s.text(4);
+  r.script = s.text(5);
+  if (!s.is_null(6)) r.agent_id = AgentId(s.text(6));
+  Result<std::vector<std::string>> tags = decode_string_list(s.text(7));
+  if (!tags.ok()) return std::move(tags).error();
+  r.tags = std::move(tags).value();
+  Result<std::map<std::string, std::string>> params = decode_string_map(s.text(8));
+  if (!params.ok()) return std::move(params).error();
+  r.params = std::move(params).value();
+  Result<CatchUpPolicy> catch_up =
+      stored_enum(parse_catch_up_policy(s.text(9)), "schedules.catch_up");
+  if (!catch_up.ok()) return std::move(catch_up).error();
+  r.catch_up = *catch_up;
+  r.misfire_grace_sec = s.int32(10);
+  Result<OverlapPolicy> overlap =
+      stored_enum(parse_overlap_policy(s.text(11)), "schedules.overlap");
+  if (!overlap.ok()) return std::move(overlap).error();
+  r.overlap = *overlap;
+  r.timeout_sec = s.optional_int32(12);
+  r.webhook_url = s.text(13);
+  r.enabled = s.int64(14) != 0;
+  r.next_run_at = s.optional_time(15);
+  r.last_run_at = s.optional_time(16);
+  Result<std::map<AgentId, WallTime>> buffered = decode_buffered(s.text(17));
+  if (!buffered.ok()) return std::move(buffered).error();
+  r.buffered = std::move(buffered).value();
+  r.created_at = s.time(18);
+  r.updated_at = s.time(19);
+  return r;
+}
+
+Result<ScheduleEventRecord> read_schedule_event(const Statement& s) {
+  ScheduleEventRecord e;
+  e.id = s.text(0);
+  e.tenant_id = TenantId(s.text(1));
+  e.schedule_id = ScheduleId(s.text(2));
+  Result<ScheduleEventType> type =
+      stored_enum(parse_schedule_event_type(s.text(3)), "schedule_events.type");
+  if (!type.ok()) return std::move(type).error();
+  e.type = *type;
+  e.due_at = s.time(4);
+  e.at = s.time(5);
+  if (!s.is_null(6)) e.job_id = JobId(s.text(6));
+  if (!s.is_null(7)) e.agent_id = AgentId(s.text(7));
+  e.detail = s.text(8);
+  return e;
+}
+
+std::string encode_buffered(const std::map<AgentId, WallTime>& buffered) {
+  std::map<std::string, std::string> text;
+  for (const auto& [agent, due] : buffered)
+    text.emplace(agent.str(), std::to_string(to_unix_ms(due)));
+  return encode_string_map(text);
+}
+
+Result<std::map<AgentId, WallTime>> decode_buffered(std::string_view json) {
+  Result<std::map<std::string, std::string>> text = decode_string_map(json);
+  if (!text.ok()) return std::move(text).error();
+  std::map<AgentId, WallTime> out;
+  for (const auto& [agent, ms_text] : *text) {
+    std::int64_t ms = 0;
+    const char* end = ms_text.data() + ms_text.size();
+    auto [ptr, ec] = std::from_chars(ms_text.data(), end, ms);
+    if (ec != std::errc() || ptr != end) {
+      return Error::internal("store_corrupt", "unexpected value in schedules.buffered");
+    }
+    out.emplace(AgentId(agent), from_unix_ms(ms));
+  }
+  return out;
 }
 
 Result<EventRecord> read_event(const Statement& s) {

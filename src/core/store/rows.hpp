@@ -6,6 +6,10 @@
 // matching read_* function reads the columns in that order.
 #pragma once
 
+#include <map>
+#include <string>
+#include <string_view>
+
 #include "core/store/sqlite_db.hpp"
 #include "scriptmesh/result.hpp"
 #include "scriptmesh/store.hpp"
@@ -27,6 +31,12 @@
   "id, tenant_id, agent_id, group_id, schedule_id, script, params, status, exit_code, signal, " \
   "error, timeout_sec, webhook_url, idempotency_key, created_at, dispatched_at, started_at, "   \
   "finished_at, duration_ms, stdout_bytes, stderr_bytes"
+#define SM_SCHEDULE_COLUMNS                                                                   \
+  "id, tenant_id, name, cron, timezone, script, agent_id, tags, params, catch_up, "           \
+  "misfire_grace_sec, overlap, timeout_sec, webhook_url, enabled, next_run_at, last_run_at, " \
+  "buffered, created_at, updated_at"
+#define SM_SCHEDULE_EVENT_COLUMNS \
+  "id, tenant_id, schedule_id, type, due_at, occurred_at, job_id, agent_id, detail"
 #define SM_EVENT_COLUMNS "id, tenant_id, type, subject_id, data, created_at"
 #define SM_DELIVERY_COLUMNS                                                           \
   "id, tenant_id, integration_id, kind, payload, status, attempts, next_attempt_at, " \
@@ -41,7 +51,13 @@ Result<PasswordResetTokenRecord> read_reset_token(const Statement& s);
 Result<ApiKeyRecord> read_api_key(const Statement& s);
 Result<AgentRecord> read_agent(const Statement& s);
 Result<JobRecord> read_job(const Statement& s);
+Result<ScheduleRecord> read_schedule(const Statement& s);
+Result<ScheduleEventRecord> read_schedule_event(const Statement& s);
 Result<EventRecord> read_event(const Statement& s);
+
+// ScheduleRecord::buffered as stored: {"<agent id>":"<due time, Unix ms>"}.
+std::string encode_buffered(const std::map<AgentId, WallTime>& buffered);
+[[nodiscard]] Result<std::map<AgentId, WallTime>> decode_buffered(std::string_view json);
 Result<DeliveryRecord> read_delivery(const Statement& s);
 
 }  // namespace scriptmesh::store

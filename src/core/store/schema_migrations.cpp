@@ -225,10 +225,32 @@ ALTER TABLE agents ADD COLUMN manifest_summary TEXT NOT NULL DEFAULT '';
 ALTER TABLE agents ADD COLUMN max_concurrent INTEGER NOT NULL DEFAULT 1;
 )sql";
 
+// Version 4: an agent's pending jobs are read oldest first at every
+// dispatch; one index serves both the filter and the order, so dispatching
+// stays a seek however many jobs the tenant has. It replaces the
+// (agent_id, status) index, whose prefix it covers.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE INDEX jobs_by_agent_status_created ON jobs (agent_id, status, created_at, id);
+DROP INDEX jobs_by_agent_status;
+)sql";
+
+// Version 5: schedules get their overlap policy and the runs they owe
+// under buffer_one (a JSON object: agent id -> due time in Unix ms, as
+// text); schedule events name the agent concerned and why a run was skipped.
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE schedules ADD COLUMN overlap TEXT NOT NULL DEFAULT 'skip'
+  CHECK (overlap IN ('skip', 'buffer_one', 'cancel_other', 'allow'));
+ALTER TABLE schedules ADD COLUMN buffered TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE schedule_events ADD COLUMN agent_id TEXT;
+ALTER TABLE schedule_events ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "output offset and in-flight job indexes", kSchemaV2},
     Migration{3, "pending job index, agent manifest summary and slots", kSchemaV3},
+    Migration{4, "agent jobs by status in creation order", kSchemaV4},
+    Migration{5, "schedule overlap policy and buffered runs, event detail", kSchemaV5},
 };
 
 }  // namespace

@@ -157,6 +157,7 @@ Result<JobPage> SqliteStore::list_jobs(const TenantId& tenant, const JobFilter& 
 
 Result<void> SqliteStore::transition_job(const TenantId& tenant, const JobId& job,
                                          JobStatus expected, const JobTransition& t) {
+  if (t.event) SCRIPTMESH_RETURN_IF_ERROR(check_tenant(tenant, t.event->tenant_id));
   return write<void>([&](Connection& c) -> Result<void> {
     // Compare-and-set on status; NULL parameters keep the stored value.
     Result<std::int64_t> changed =
@@ -169,7 +170,15 @@ Result<void> SqliteStore::transition_job(const TenantId& tenant, const JobId& jo
                 to_string(t.to), t.dispatched_at, t.started_at, t.finished_at, t.exit_code,
                 t.signal, t.error, t.duration_ms, tenant, job, to_string(expected));
     if (!changed.ok()) return std::move(changed).error();
-    if (*changed == 1) return ok_result();
+    if (*changed == 1) {
+      if (!t.event) return ok_result();
+      const EventRecord& e = *t.event;
+      Result<std::int64_t> inserted = execute(
+          c, "INSERT INTO events (" SM_EVENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)", e.id, tenant,
+          e.type, e.subject_id, e.data_json.empty() ? "{}" : e.data_json, e.created_at);
+      if (!inserted.ok()) return std::move(inserted).error();
+      return ok_result();
+    }
     Result<bool> known =
         exists(c, "SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ?", tenant, job);
     if (!known.ok()) return std::move(known).error();
@@ -194,13 +203,14 @@ Result<std::vector<JobRecord>> SqliteStore::list_pending_jobs_before(WallTime cr
   });
 }
 
-Result<std::int64_t> SqliteStore::fail_interrupted_jobs(WallTime now, std::string_view reason) {
-  return write<std::int64_t>([&](Connection& c) {
+Result<std::vector<JobRecord>> SqliteStore::fail_interrupted_jobs(WallTime now,
+                                                                  std::string_view reason) {
+  return write<std::vector<JobRecord>>([&](Connection& c) {
     // System-wide by design: run once at start-up, before any agent connects.
-    return execute(c,
-                   "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? "
-                   "WHERE status IN ('dispatched', 'running')",
-                   reason, now);
+    return query_all(c,
+                     "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? "
+                     "WHERE status IN ('dispatched', 'running') RETURNING " SM_JOB_COLUMNS,
+                     &read_job, reason, now);
   });
 }
 

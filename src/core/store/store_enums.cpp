@@ -35,6 +35,24 @@ constexpr NameTable<DeliveryStatus, 4> kDeliveryStatusNames = {{
     {DeliveryStatus::kFailed, "failed"},
 }};
 
+constexpr NameTable<CatchUpPolicy, 3> kCatchUpNames = {{
+    {CatchUpPolicy::kSkip, "skip"},
+    {CatchUpPolicy::kOnce, "once"},
+    {CatchUpPolicy::kAll, "all"},
+}};
+constexpr NameTable<OverlapPolicy, 4> kOverlapNames = {{
+    {OverlapPolicy::kSkip, "skip"},
+    {OverlapPolicy::kBufferOne, "buffer_one"},
+    {OverlapPolicy::kCancelOther, "cancel_other"},
+    {OverlapPolicy::kAllow, "allow"},
+}};
+constexpr NameTable<ScheduleEventType, 4> kScheduleEventNames = {{
+    {ScheduleEventType::kFired, "fired"},
+    {ScheduleEventType::kMissed, "missed"},
+    {ScheduleEventType::kCaughtUp, "caught_up"},
+    {ScheduleEventType::kSkipped, "skipped"},
+}};
+
 template <typename E, std::size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E value) noexcept {
   for (const auto& [e, name] : table) {
@@ -78,6 +96,15 @@ std::string_view to_string(OutputStream stream) noexcept {
 std::string_view to_string(DeliveryStatus status) noexcept {
   return name_of(kDeliveryStatusNames, status);
 }
+std::string_view to_string(CatchUpPolicy policy) noexcept {
+  return name_of(kCatchUpNames, policy);
+}
+std::string_view to_string(OverlapPolicy policy) noexcept {
+  return name_of(kOverlapNames, policy);
+}
+std::string_view to_string(ScheduleEventType type) noexcept {
+  return name_of(kScheduleEventNames, type);
+}
 
 Result<Plan> parse_plan(std::string_view text) {
   return parse_name(kPlanNames, text, "invalid_plan", "plan");
@@ -96,6 +123,16 @@ Result<OutputStream> parse_output_stream(std::string_view text) {
 }
 Result<DeliveryStatus> parse_delivery_status(std::string_view text) {
   return parse_name(kDeliveryStatusNames, text, "invalid_delivery_status", "delivery status");
+}
+Result<CatchUpPolicy> parse_catch_up_policy(std::string_view text) {
+  return parse_name(kCatchUpNames, text, "invalid_catch_up", "catch-up policy");
+}
+Result<OverlapPolicy> parse_overlap_policy(std::string_view text) {
+  return parse_name(kOverlapNames, text, "invalid_overlap", "overlap policy");
+}
+Result<ScheduleEventType> parse_schedule_event_type(std::string_view text) {
+  return parse_name(kScheduleEventNames, text, "invalid_schedule_event_type",
+                    "schedule event type");
 }
 
 bool is_final(JobStatus status) noexcept {

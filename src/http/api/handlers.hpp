@@ -98,4 +98,13 @@ void get_job(ApiServices& s, const Request& request, RequestContext& ctx, Respon
 Response read_job_output(ApiServices& s, const Request& request, RequestContext& ctx);
 Response cancel_job(ApiServices& s, const Request& request, RequestContext& ctx);
 
+// --- schedules (schedule_routes.cpp); 503 "unavailable" when s.schedules is null ---
+Response create_schedule(ApiServices& s, const Request& request, RequestContext& ctx);
+Response list_schedules(ApiServices& s, const Request& request, RequestContext& ctx);
+Response get_schedule(ApiServices& s, const Request& request, RequestContext& ctx);
+Response update_schedule(ApiServices& s, const Request& request, RequestContext& ctx);
+Response delete_schedule(ApiServices& s, const Request& request, RequestContext& ctx);
+// ?limit=1..1000 (default 100), newest first.
+Response list_schedule_events(ApiServices& s, const Request& request, RequestContext& ctx);
+
 }  // namespace scriptmesh::http::api

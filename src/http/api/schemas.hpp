@@ -97,6 +97,18 @@ inline constexpr std::string_view kTriggerJob = R"({"type":"object",
   "webhook_url":{"type":"string","format":"uri","maxLength":2048,
                  "description":"POSTed the result when the job ends"}}})";
 
+// POST /v1/schedules; the fields are the ScheduleFields component, shared
+// with PATCH.
+inline constexpr std::string_view kCreateSchedule = R"({"allOf":[
+ {"$ref":"#/components/schemas/ScheduleFields"},
+ {"type":"object","required":["name","cron","script"],
+  "description":"Exactly one of agent_id and tags."}]})";
+
+inline constexpr std::string_view kUpdateSchedule = R"({"allOf":[
+ {"$ref":"#/components/schemas/ScheduleFields"},
+ {"type":"object","minProperties":1,
+  "description":"Only the fields given change; agent_id replaces tags and tags replace agent_id."}]})";
+
 // --- responses ---
 
 inline constexpr std::string_view kRegistered = R"({"type":"object",
@@ -125,6 +137,9 @@ inline constexpr std::string_view kAgentList = R"({"type":"object",
  "required":["agents"],
  "properties":{"agents":{"type":"array","items":{"$ref":"#/components/schemas/Agent"}}}})";
 
+inline constexpr std::string_view kWebhookSecret = R"({"type":"object",
+  "required":["secret"],
+  "properties":{"secret":{"type":"string","pattern":"^whsec_[A-Za-z0-9_-]{43}$"}}})";
 inline constexpr std::string_view kAgentKey = R"({"type":"object",
  "required":["id","key"],
  "properties":{
@@ -155,6 +170,30 @@ inline constexpr std::string_view kJobList = R"({"type":"object",
 inline constexpr std::string_view kOutputBytes = R"({"type":"string","format":"binary",
  "description":"the stream's bytes exactly as the script wrote them"})";
 
+inline constexpr std::string_view kScheduleRef = R"({"$ref":"#/components/schemas/Schedule"})";
+
+inline constexpr std::string_view kScheduleList = R"({"type":"object",
+ "required":["schedules"],
+ "properties":{"schedules":{"type":"array","items":{"$ref":"#/components/schemas/Schedule"}}}})";
+
+inline constexpr std::string_view kScheduleEventList = R"({"type":"object",
+ "required":["events"],
+ "properties":{"events":{"type":"array","items":{"type":"object",
+  "required":["type","due_at","at"],
+  "properties":{
+   "type":{"type":"string","enum":["fired","missed","caught_up","skipped"]},
+   "due_at":{"type":"string","format":"date-time","description":"the due time it is about"},
+   "at":{"type":"string","format":"date-time","description":"when it was recorded"},
+   "job_id":{"type":["string","null"],"description":"the job started, for fired and caught_up"},
+   "agent_id":{"type":["string","null"]},
+   "detail":{"type":["string","null"],
+             "description":"why a run was skipped: overlap, or the trigger's error"}}}}}})";
+
+inline constexpr std::string_view kCronRuns = R"({"type":"object",
+ "required":["runs"],
+ "properties":{"runs":{"type":"array","items":{"type":"string","format":"date-time"},
+  "description":"ascending, RFC 3339 UTC"}}})";
+
 inline constexpr std::string_view kUserList = R"({"type":"object",
  "required":["users"],
  "properties":{"users":{"type":"array","items":{"$ref":"#/components/schemas/User"}}}})";
@@ -168,8 +207,8 @@ inline constexpr std::string_view kApiKeyList = R"({"type":"object",
 namespace scriptmesh::http::api {
 
 // The shared shapes above refer to: Role, Scope, TokenPair, Me, Tenant, User,
-// ApiKey, CreatedApiKey, Tag, Agent, CreatedAgent, JobStatus, Job
-// (name -> JSON Schema text).
+// ApiKey, CreatedApiKey, Tag, Agent, CreatedAgent, JobStatus, Job, CatchUp,
+// Overlap, ScheduleFields, Schedule (name -> JSON Schema text).
 std::map<std::string, std::string> component_schemas();
 
 }  // namespace scriptmesh::http::api

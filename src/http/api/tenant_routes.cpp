@@ -1,4 +1,5 @@
 // GET /v1/tenant and PUT /v1/tenant/plan.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "http/api/handlers.hpp"
@@ -48,7 +49,14 @@ Response set_tenant_plan(ApiServices& s, const Request& request, RequestContext&
     if (!plan.ok()) return field_error("plan", "must be \"starter\" or \"pro\"");
     auto tenant = s.tenants.set_plan(*who, *plan);
     SCRIPTMESH_RETURN_IF_ERROR(tenant);
-    return json_response(200, tenant_json(*tenant));
+    // A downgrade disables the newest schedules beyond the new limit; the
+    // caller learns which (an empty list when none).
+    boost::json::object out = tenant_json(*tenant);
+    boost::json::array disabled;
+    for (const ScheduleId& id : tenant->disabled_schedules)
+      disabled.emplace_back(id.str());
+    out["disabled_schedules"] = std::move(disabled);
+    return json_response(200, out);
   }());
 }
 

@@ -34,6 +34,20 @@ TEST_CASE("rfc3339: malformed text is an error") {
   }
 }
 
+TEST_CASE("rfc3339: times WallTime cannot hold are refused, not wrapped") {
+  for (const char* bad : {"9999-01-01T00:00:00Z", "2262-04-12T00:00:00Z", "1969-12-31T23:59:59Z",
+                          "2263-01-01T00:00:00+01:00"}) {
+    CAPTURE(bad);
+    CHECK_ERROR_CODE(parse_rfc3339(bad), "invalid_time");
+  }
+  auto last = parse_rfc3339("2262-04-11T00:00:00Z");
+  REQUIRE_OK(last);
+  CHECK(format_rfc3339(*last) == "2262-04-11T00:00:00Z");
+  auto first = parse_rfc3339("1970-01-01T00:00:00Z");
+  REQUIRE_OK(first);
+  CHECK(first->time_since_epoch().count() == 0);
+}
+
 TEST_CASE("fake clock: advance moves both clocks, set_wall only the wall clock") {
   testing::FakeClock clock;
   WallTime w0 = clock.now();

@@ -469,11 +469,18 @@ TEST_CASE("delivery worker: the background thread delivers on notify and retries
   options.poll_interval = milliseconds(3'600'000);  // only notify() can wake it in time
   WorkerFixture w(options);
   LoopbackReceiver receiver;
+  // The first poll happens at start(): a probe shows it is over, so the
+  // dispatcher is asleep for the hour when the real delivery is queued.
+  const DeliveryId probe = w.enqueue(receiver.url("/probe"));
   w.worker().start();
   w.worker().start();  // a second start is a no-op
+  REQUIRE(receiver.wait_for_requests(1, seconds(10)));
+  REQUIRE(eventually([&] { return w.row(probe).status == DeliveryStatus::kSucceeded; }));
+
   const DeliveryId id = w.enqueue(receiver.url("/hook"));
+  CHECK_FALSE(receiver.wait_for_requests(2, milliseconds(300)));  // nobody woke it
   w.worker().notify();
-  CHECK(receiver.wait_for_requests(1, seconds(10)));
+  CHECK(receiver.wait_for_requests(2, seconds(10)));
   w.worker().stop();  // returns once the attempt is recorded
   CHECK(w.row(id).status == DeliveryStatus::kSucceeded);
   w.worker().stop();  // idempotent

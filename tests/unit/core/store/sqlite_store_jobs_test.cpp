@@ -225,6 +225,38 @@ TEST_CASE("store: job status changes are compare-and-set") {
                    "job_not_found");
 }
 
+TEST_CASE("store: a transition's event is stored with it, and only when it commits") {
+  StoreFixture f;
+  const TenantId t = seed_tenant(f.store(), "tnt_a");
+  REQUIRE_OK(f.store().insert_jobs(t, {make_job("job_1", "agt_1")}));
+  JobTransition cancel;
+  cancel.to = JobStatus::kCancelled;
+  cancel.finished_at = at(5);
+  cancel.event = EventRecord{EventId("evt_job_1"), t, "job.cancelled", "job_1", "{\"x\":1}", at(5)};
+  REQUIRE_OK(f.store().transition_job(t, JobId("job_1"), JobStatus::kPending, cancel));
+  // The same change again loses the compare-and-set: no second event.
+  CHECK_ERROR_CODE(f.store().transition_job(t, JobId("job_1"), JobStatus::kPending, cancel),
+                   "job_status_conflict");
+
+  auto events = f.store().list_events(t, EventFilter{});
+  REQUIRE_OK(events);
+  REQUIRE(events->size() == 1);
+  CHECK(events->at(0).id == EventId("evt_job_1"));
+  CHECK(events->at(0).type == "job.cancelled");
+  CHECK(events->at(0).subject_id == "job_1");
+  CHECK(events->at(0).data_json == "{\"x\":1}");
+
+  // An event of another tenant is refused before anything is written.
+  const TenantId other = seed_tenant(f.store(), "tnt_b");
+  REQUIRE_OK(f.store().insert_jobs(t, {make_job("job_2", "agt_1")}));
+  JobTransition foreign = cancel;
+  foreign.event->tenant_id = other;
+  CHECK_FALSE(f.store().transition_job(t, JobId("job_2"), JobStatus::kPending, foreign).ok());
+  auto job = f.store().get_job(t, JobId("job_2"));
+  REQUIRE_OK(job);
+  CHECK(job->status == JobStatus::kPending);
+}
+
 TEST_CASE("store: restart recovery fails dispatched and running jobs only") {
   StoreFixture f;
   const TenantId a = seed_tenant(f.store(), "tnt_a");
@@ -242,7 +274,12 @@ TEST_CASE("store: restart recovery fails dispatched and running jobs only") {
   f.reopen();  // as after a crash: the state is what was committed
   auto failed = f.store().fail_interrupted_jobs(at(100), "orchestrator_restarted");
   REQUIRE_OK(failed);
-  CHECK(*failed == 2);
+  REQUIRE(failed->size() == 2);
+  for (const JobRecord& returned : *failed) {
+    CHECK(returned.status == JobStatus::kFailed);
+    CHECK(returned.error == "orchestrator_restarted");
+    CHECK((returned.id == JobId("job_d") || returned.id == JobId("job_r")));
+  }
 
   for (auto [tenant, id] : {std::pair{a, "job_d"}, std::pair{b, "job_r"}}) {
     auto job = f.store().get_job(tenant, JobId(id));
