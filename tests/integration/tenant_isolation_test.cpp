@@ -2,9 +2,9 @@
 // every route that takes an id answers 404 (never 403) for the other tenant's
 // ids and changes nothing; lists never show the other tenant's rows.
 //
-// Adding a resource (agents, jobs, schedules, integrations): create one in
-// tenant A in make_tenant_a_resources(), add its id routes to id_routes(), and
-// its list route to list_routes().
+// Users, API keys, agents, jobs and schedules are covered. Adding a resource
+// (integrations next): create one in tenant A in make_tenant_a_resources(),
+// add its id routes to id_routes(), and its list route to list_routes().
 #include <doctest/doctest.h>
 
 #include <boost/json/array.hpp>
@@ -25,6 +25,9 @@ struct Resources {
   std::string user_id;     // an invited member
   std::string api_key_id;  // an admin-scoped key
   std::string api_key;     // its secret
+  std::string agent_id;    // an agent that never connected
+  std::string job_id;      // a job for it, pending
+  std::string schedule_id;
 };
 
 Resources make_tenant_a_resources(ApiClient& api, const testing::TestAccount& a) {
@@ -37,6 +40,21 @@ Resources make_tenant_a_resources(ApiClient& api, const testing::TestAccount& a)
   REQUIRE(key.status == 201);
   r.api_key_id = key.str("id");
   r.api_key = key.str("key");
+  auto agent =
+      api.post("/v1/agents", {{"name", "a-agent"}, {"tags", json::array{"a-tag"}}}, a.access_token);
+  REQUIRE(agent.status == 201);
+  r.agent_id = agent.str("id");
+  auto job = api.post("/v1/jobs", {{"agent_id", r.agent_id}, {"script", "noop"}}, a.access_token);
+  INFO(job.body);
+  REQUIRE(job.status == 202);
+  r.job_id = job.str("job_id");
+  auto schedule = api.post(
+      "/v1/schedules",
+      {{"name", "a-nightly"}, {"cron", "0 3 * * *"}, {"script", "noop"}, {"agent_id", r.agent_id}},
+      a.access_token);
+  INFO(schedule.body);
+  REQUIRE(schedule.status == 201);
+  r.schedule_id = schedule.str("id");
   return r;
 }
 
@@ -53,6 +71,19 @@ std::vector<IdRoute> id_routes(const Resources& r) {
       {"PATCH", "/v1/users/" + r.user_id, R"({"role":"owner"})"},
       {"DELETE", "/v1/users/" + r.user_id, ""},
       {"DELETE", "/v1/api-keys/" + r.api_key_id, ""},
+      {"GET", "/v1/agents/" + r.agent_id, ""},
+      {"PATCH", "/v1/agents/" + r.agent_id, R"({"name":"stolen"})"},
+      {"DELETE", "/v1/agents/" + r.agent_id, ""},
+      {"POST", "/v1/agents/" + r.agent_id + "/rotate-key", ""},
+      {"POST", "/v1/jobs", R"({"agent_id":")" + r.agent_id + R"(","script":"noop"})"},
+      {"GET", "/v1/jobs/" + r.job_id, ""},
+      {"GET", "/v1/jobs/" + r.job_id + "?wait=1", ""},
+      {"GET", "/v1/jobs/" + r.job_id + "/output", ""},
+      {"POST", "/v1/jobs/" + r.job_id + "/cancel", ""},
+      {"GET", "/v1/schedules/" + r.schedule_id, ""},
+      {"PATCH", "/v1/schedules/" + r.schedule_id, R"({"enabled":false})"},
+      {"DELETE", "/v1/schedules/" + r.schedule_id, ""},
+      {"GET", "/v1/schedules/" + r.schedule_id + "/events", ""},
   };
 }
 
@@ -61,14 +92,21 @@ std::vector<std::pair<std::string, std::string>> list_routes(const Resources& r)
   return {
       {"/v1/users", r.user_id},
       {"/v1/api-keys", r.api_key_id},
+      {"/v1/agents", r.agent_id},
+      {"/v1/jobs", r.job_id},
+      {"/v1/jobs?agent_id=" + r.agent_id, r.job_id},
+      {"/v1/schedules", r.schedule_id},
   };
 }
 
 // What tenant A can observe about its resources, to prove nothing changed.
 std::string snapshot(ApiClient& api, const testing::TestAccount& a) {
-  return json::serialize(api.get("/v1/users", a.access_token).json) +
-         json::serialize(api.get("/v1/api-keys", a.access_token).json) +
-         json::serialize(api.get("/v1/tenant", a.access_token).json);
+  std::string all;
+  for (const char* path :
+       {"/v1/users", "/v1/api-keys", "/v1/tenant", "/v1/agents", "/v1/jobs", "/v1/schedules"}) {
+    all += json::serialize(api.get(path, a.access_token).json);
+  }
+  return all;
 }
 
 TEST_CASE("isolation: tenant B cannot read, change or delete tenant A's things") {
@@ -113,6 +151,20 @@ TEST_CASE("isolation: tenant B cannot read, change or delete tenant A's things")
   // A's resources still work for A.
   CHECK(api.get("/v1/users/" + res.user_id, a.access_token).status == 200);
   CHECK(api.get("/v1/me", res.api_key).str("tenant_id") == a.tenant_id);
+  CHECK(api.get("/v1/jobs/" + res.job_id, a.access_token).str("status") == "pending");
+  CHECK(api.get("/v1/schedules/" + res.schedule_id, a.access_token).status == 200);
+
+  // A tag trigger or a schedule of B never reaches A's agent.
+  auto by_tag =
+      api.post("/v1/jobs", {{"tags", json::array{"a-tag"}}, {"script", "noop"}}, b.access_token);
+  CHECK(by_tag.status != 202);
+  CHECK(by_tag.body.find(res.agent_id) == std::string::npos);
+  auto schedule = api.post(
+      "/v1/schedules",
+      {{"name", "b-steal"}, {"cron", "0 3 * * *"}, {"script", "noop"}, {"agent_id", res.agent_id}},
+      b.access_token);
+  CHECK(schedule.status == 422);
+  CHECK(schedule.body.find(a.tenant_id) == std::string::npos);
 }
 
 TEST_CASE("isolation: a credential of one tenant never acts in another") {
