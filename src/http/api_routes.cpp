@@ -101,19 +101,13 @@ constexpr QueryRow kCronPreviewQuery[] = {
 };
 
 // The webhook-secret handlers take their service directly (they are tested
-// on their own); here they are bound to ApiServices.
-Response webhook_secret_get(ApiServices& s, const Request& request, RequestContext& ctx) {
+// on their own); this binds one of them to ApiServices.
+template <Response (*handler)(TenantWebhookSecrets&, const Request&, RequestContext&)>
+Response with_webhook_secrets(ApiServices& s, const Request& request, RequestContext& ctx) {
   if (s.webhook_secrets == nullptr) {
     return error_response(Error::unavailable("unavailable", "webhooks are not served here"));
   }
-  return api::get_webhook_secret(*s.webhook_secrets, request, ctx);
-}
-
-Response webhook_secret_rotate(ApiServices& s, const Request& request, RequestContext& ctx) {
-  if (s.webhook_secrets == nullptr) {
-    return error_response(Error::unavailable("unavailable", "webhooks are not served here"));
-  }
-  return api::rotate_webhook_secret(*s.webhook_secrets, request, ctx);
+  return handler(*s.webhook_secrets, request, ctx);
 }
 
 // clang-format off
@@ -215,10 +209,10 @@ constexpr RouteRow kRoutes[] = {
   // Webhook signing.
   {Method::kGet, "/v1/tenant/webhook-secret", "tenant.webhook_secret", kAdmin, kScopeAdmin,
    kRateDefault, "The secret job webhooks are signed with (created on first read)",
-   &webhook_secret_get, 200, kNone, sc::kWebhookSecret, {0, 0}},
+   &with_webhook_secrets<&api::get_webhook_secret>, 200, kNone, sc::kWebhookSecret, {0, 0}},
   {Method::kPost, "/v1/tenant/webhook-secret/rotate", "tenant.webhook_secret_rotate", kAdmin,
    kScopeAdmin, kRateDefault, "Replace the webhook signing secret; the old one stops at once",
-   &webhook_secret_rotate, 200, kNone, sc::kWebhookSecret, {0, 0}},
+   &with_webhook_secrets<&api::rotate_webhook_secret>, 200, kNone, sc::kWebhookSecret, {0, 0}},
   // Schedules.
   {Method::kPost, "/v1/schedules", "schedules.create", kAdmin, kScopeSchedulesWrite,
    kRateDefault, "Run a script on one agent or on tagged agents on a cron expression in a time "

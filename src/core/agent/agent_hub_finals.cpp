@@ -54,12 +54,12 @@ EventRecord final_event(const JobRecord& job) {
 
 Result<JobRecord> AgentHub::Impl::transition(const JobRecord& job, const JobTransition& given) {
   JobTransition t = given;
-  if (is_final(t.to) && !is_final(job.status)) {
-    if (!t.finished_at) t.finished_at = clock_.now();
-    t.event = final_event(hub::apply_transition(job, t));
-  }
+  const bool becomes_final = is_final(t.to) && !is_final(job.status);
+  if (becomes_final && !t.finished_at) t.finished_at = clock_.now();
+  JobRecord after = hub::apply_transition(job, t);
+  if (becomes_final) t.event = final_event(after);
   SCRIPTMESH_RETURN_IF_ERROR(store_.transition_job(job.tenant_id, job.id, job.status, t));
-  return hub::apply_transition(job, t);
+  return after;
 }
 
 void AgentHub::Impl::job_final(const JobRecord& job) {

@@ -20,6 +20,12 @@ namespace scriptmesh::store {
 // invalid_argument "tenant_mismatch" unless `record_tenant` is empty or `tenant`.
 Result<void> check_tenant(const TenantId& tenant, const TenantId& record_tenant);
 
+// Inserts one job row as given, inside the caller's write; no checks beyond
+// the table's own (a clashing id answers the constraint error). insert_jobs
+// checks ids and idempotency keys first; the scheduler's fire jobs are its
+// own fresh ids without keys.
+Result<void> insert_job_row(Connection& c, const TenantId& tenant, const JobRecord& job);
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Writer> writer)

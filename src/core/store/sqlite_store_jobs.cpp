@@ -31,17 +31,7 @@ Result<void> insert_job(Connection& c, const TenantId& tenant, const JobRecord& 
                              "a job with this idempotency key already exists");
     }
   }
-  Result<std::int64_t> inserted =
-      execute(c,
-              "INSERT INTO jobs (" SM_JOB_COLUMNS
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              job.id, tenant, job.agent_id, job.group_id, job.schedule_id, job.script,
-              encode_string_map(job.params), to_string(job.status), job.exit_code, job.signal,
-              nullable(job.error), job.timeout_sec, nullable(job.webhook_url),
-              nullable(job.idempotency_key), job.created_at, job.dispatched_at, job.started_at,
-              job.finished_at, job.duration_ms, job.stdout_bytes, job.stderr_bytes);
-  if (!inserted.ok()) return std::move(inserted).error();
-  return ok_result();
+  return insert_job_row(c, tenant, job);
 }
 
 // The position after a job in list order: "<created_at ms>:<job id>".
@@ -96,6 +86,20 @@ Result<void> add_filter_conditions(const JobFilter& f, std::string& sql,
 }
 
 }  // namespace
+
+Result<void> insert_job_row(Connection& c, const TenantId& tenant, const JobRecord& job) {
+  Result<std::int64_t> inserted =
+      execute(c,
+              "INSERT INTO jobs (" SM_JOB_COLUMNS
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              job.id, tenant, job.agent_id, job.group_id, job.schedule_id, job.script,
+              encode_string_map(job.params), to_string(job.status), job.exit_code, job.signal,
+              nullable(job.error), job.timeout_sec, nullable(job.webhook_url),
+              nullable(job.idempotency_key), job.created_at, job.dispatched_at, job.started_at,
+              job.finished_at, job.duration_ms, job.stdout_bytes, job.stderr_bytes);
+  if (!inserted.ok()) return std::move(inserted).error();
+  return ok_result();
+}
 
 Result<void> SqliteStore::insert_jobs(const TenantId& tenant, const std::vector<JobRecord>& jobs) {
   for (const JobRecord& job : jobs)

@@ -45,23 +45,6 @@ Result<void> require_schedule(Connection& c, const TenantId& tenant, const Sched
   return ok_result();
 }
 
-// The jobs of a fire. They are the scheduler's own (fresh ids, no
-// idempotency key), so the uniqueness checks of insert_jobs reduce to the
-// primary key, which answers constraint_violation should it ever clash.
-Result<void> insert_fire_job(Connection& c, const TenantId& tenant, const JobRecord& job) {
-  Result<std::int64_t> inserted =
-      execute(c,
-              "INSERT INTO jobs (" SM_JOB_COLUMNS
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              job.id, tenant, job.agent_id, job.group_id, job.schedule_id, job.script,
-              encode_string_map(job.params), to_string(job.status), job.exit_code, job.signal,
-              nullable(job.error), job.timeout_sec, nullable(job.webhook_url),
-              nullable(job.idempotency_key), job.created_at, job.dispatched_at, job.started_at,
-              job.finished_at, job.duration_ms, job.stdout_bytes, job.stderr_bytes);
-  if (!inserted.ok()) return std::move(inserted).error();
-  return ok_result();
-}
-
 Result<void> insert_schedule_event(Connection& c, const TenantId& tenant,
                                    const ScheduleEventRecord& e) {
   std::optional<std::string> job;
@@ -264,7 +247,7 @@ Result<void> SqliteStore::commit_schedule_fire(const TenantId& tenant, const Sch
       return Error::conflict("schedule_changed", "the schedule was changed meanwhile");
     }
     for (const JobRecord& job : fire.jobs)
-      SCRIPTMESH_RETURN_IF_ERROR(insert_fire_job(c, tenant, job));
+      SCRIPTMESH_RETURN_IF_ERROR(insert_job_row(c, tenant, job));
     for (const ScheduleEventRecord& e : fire.events)
       SCRIPTMESH_RETURN_IF_ERROR(insert_schedule_event(c, tenant, e));
     for (const EventRecord& e : fire.tenant_events)
