@@ -16,6 +16,8 @@ packages=(
   ca-certificates curl
   # Independent implementations the interop tests compare against.
   python3 python3-cryptography python3-jwt
+  # promtool, which checks GET /metrics in the tests.
+  prometheus
 )
 # npm comes with Node.js. Debian's nodejs and npm are installed only when there
 # is no npm at all, so a newer Node.js (NodeSource, nvm) is left alone.

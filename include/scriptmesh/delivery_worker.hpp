@@ -117,6 +117,9 @@ struct DeliveryWorkerOptions {
   std::chrono::milliseconds poll_interval{1'000};
   // Where send failures and store errors are logged; nullptr = null_logger().
   Logger* logger = nullptr;
+  // Told of every attempt's outcome after it was recorded (for /metrics);
+  // called on a sender thread, must be quick and thread-safe. Optional.
+  std::function<void(const DeliveryRecord& delivery, const DeliveryResult& result)> on_result;
 };
 
 // What one poll_once() did.

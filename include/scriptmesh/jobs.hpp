@@ -78,6 +78,13 @@ inline constexpr std::size_t kMaxTriggerTags = 32;
 // The longest wait() a caller may ask for; longer requests are cut to this.
 inline constexpr std::chrono::seconds kMaxJobWait{300};
 
+// The event of a job that has just become final ("job.succeeded",
+// "job.failed" for failed and timed_out, "job.cancelled"; see event_bus.hpp
+// for its data). A pure function of the final record with an id derived from
+// the job's (one final event per job), so the copy stored with the
+// transition and the one published afterwards are the same event.
+EventRecord job_final_event(const JobRecord& job);
+
 struct TriggerRequest {
   std::string script;
   std::optional<AgentId> agent_id;               // one agent ...

@@ -81,6 +81,11 @@ struct OrchestratorConfig {
   // First delay before a failed delivery is retried, doubled after every
   // further attempt (capped at 10 minutes) and jittered.
   std::int64_t delivery_retry_base_ms = 2000;
+  // When set, GET /metrics requires "Authorization: Bearer <metrics_token>".
+  std::string metrics_token;
+  // PEM bundle of CAs trusted by outbound HTTPS (integrations, webhooks,
+  // Resend); empty = the system's trust store.
+  std::string http_ca_file;
 };
 
 // One row of the settings table.

@@ -93,7 +93,7 @@ class [[nodiscard]] Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const noexcept { return state_.index() == 0; }
@@ -154,13 +154,15 @@ class [[nodiscard]] Result<void> {
 };
 
 // A success value for Result<void>.
-inline Result<void> ok_result() { return {}; }
+inline Result<void> ok_result() {
+  return {};
+}
 
 }  // namespace scriptmesh
 
 // Returns the error of `expr` from the enclosing function when it failed.
-#define SCRIPTMESH_RETURN_IF_ERROR(expr)             \
-  do {                                               \
-    auto&& scriptmesh_r_ = (expr);                   \
+#define SCRIPTMESH_RETURN_IF_ERROR(expr)                   \
+  do {                                                     \
+    auto&& scriptmesh_r_ = (expr);                         \
     if (!scriptmesh_r_.ok()) return scriptmesh_r_.error(); \
   } while (false)

@@ -80,6 +80,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -189,6 +190,16 @@ class ScheduleService {
   ScheduleEngine* engine_;
 };
 
+// What one run_due() did, for tests, logs and /metrics.
+struct ScheduleRunStats {
+  int schedules = 0;  // schedules whose pass was committed
+  int jobs = 0;       // jobs started
+  int missed = 0;     // missed due times recorded
+  int skipped = 0;    // "skipped" events recorded
+  int conflicts = 0;  // passes dropped because the schedule changed meanwhile
+  int errors = 0;     // passes that failed (logged)
+};
+
 struct ScheduleEngineOptions {
   // Longest real time the background thread sleeps between passes, so a
   // wall clock moved forward is noticed within it.
@@ -200,16 +211,8 @@ struct ScheduleEngineOptions {
   int batch = 100;
   // Where failures are logged; nullptr means null_logger().
   Logger* logger = nullptr;
-};
-
-// What one run_due() did, for tests and logs.
-struct ScheduleRunStats {
-  int schedules = 0;  // schedules whose pass was committed
-  int jobs = 0;       // jobs started
-  int missed = 0;     // missed due times recorded
-  int skipped = 0;    // "skipped" events recorded
-  int conflicts = 0;  // passes dropped because the schedule changed meanwhile
-  int errors = 0;     // passes that failed (logged)
+  // Told what every run_due() did (for /metrics); must be quick. Optional.
+  std::function<void(const ScheduleRunStats&)> on_run;
 };
 
 class ScheduleEngine {

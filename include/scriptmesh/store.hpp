@@ -34,10 +34,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "scriptmesh/clock.hpp"
@@ -236,6 +238,12 @@ struct EventRecord {
   std::string subject_id;  // the id the event is about; may be empty
   std::string data_json;   // a JSON object, stored as given
   WallTime created_at;
+  // What integration filters match on, set by whoever creates the event
+  // (data_json carries the same facts for readers); not stored, so events
+  // read back leave them empty.
+  std::optional<AgentId> agent_id;
+  std::string script;
+  std::optional<ScheduleId> schedule_id;
 };
 
 // A status change of a job and the fields that come with it. Unset fields keep
@@ -252,6 +260,11 @@ struct JobTransition {
   // Appended to the tenant's events in the same transaction, only when the
   // status change commits: a job's final event is never lost or doubled.
   std::optional<EventRecord> event;
+  // When set, the change applies only if at least this many bytes of the
+  // stream are stored (a result must not overtake its output); otherwise
+  // conflict "output_incomplete".
+  std::optional<std::int64_t> min_stdout_bytes;
+  std::optional<std::int64_t> min_stderr_bytes;
 };
 
 // Which jobs list_jobs returns. Unset filters match everything; `since` is
@@ -362,6 +375,53 @@ struct DeliveryResult {
   std::optional<int> status_code;
   std::string error;
   WallTime next_attempt_at;  // used when status is pending
+  WallTime attempted_at;     // when the attempt ended, for its history row
+};
+
+// One finished attempt of a delivery, as record_delivery_result stored it.
+struct DeliveryAttemptRecord {
+  DeliveryId delivery_id;
+  int attempt = 0;                                     // 1-based
+  DeliveryStatus status = DeliveryStatus::kSucceeded;  // what the delivery became
+  std::optional<int> status_code;
+  std::string error;
+  WallTime at;
+};
+
+// Which events reach an integration besides its event types. An empty list
+// matches everything. `scripts` and `schedule_ids` need the event to name a
+// matching script or schedule, except agent events, which name neither and
+// are matched by `agent_tags` alone. `agent_tags`: the event's agent holds
+// every one of them.
+struct IntegrationFilters {
+  std::vector<std::string> scripts;
+  std::vector<std::string> agent_tags;
+  std::vector<ScheduleId> schedule_ids;
+};
+
+// A tenant's outbound integration (integrations.hpp has the rules). The
+// config, secrets included, is stored only as a Fernet token.
+struct IntegrationRecord {
+  IntegrationId id;
+  TenantId tenant_id;
+  std::string type;  // "slack", "pagerduty", ...
+  std::string name;
+  std::string config_ciphertext;
+  std::vector<std::string> events;  // event types it wants
+  IntegrationFilters filters;
+  bool enabled = true;
+  WallTime created_at;
+  WallTime updated_at;
+};
+
+// The delivery kind of an event fanned out to an integration; its payload is
+// the event id.
+inline constexpr std::string_view kIntegrationDeliveryKind = "integration";
+
+// Jobs and agents by status, system-wide, for /metrics.
+struct StatusCounts {
+  std::vector<std::pair<std::string, std::int64_t>> jobs;    // pending, dispatched, running
+  std::vector<std::pair<std::string, std::int64_t>> agents;  // online, offline
 };
 
 // Counters for /metrics and tests. Monotonic since the store was opened.
@@ -530,11 +590,18 @@ class Store {
   [[nodiscard]] virtual Result<void> transition_job(const TenantId& tenant, const JobId& job,
                                                     JobStatus expected,
                                                     const JobTransition& transition) = 0;
+  // As transition_job, but returns at once and tells `done` the outcome once
+  // committed (see the asynchronous calls below).
+  virtual void transition_job_async(const TenantId& tenant, const JobId& job, JobStatus expected,
+                                    JobTransition transition,
+                                    std::function<void(Result<void>)> done) = 0;
   // System-wide, at start-up: every dispatched or running job becomes failed
-  // with error `reason` and finished_at `now`. Returns them as they are now
-  // (their webhooks are owed).
+  // with error `reason` and finished_at `now`, each with the event
+  // `final_event` makes of its failed record, in one transaction. Returns
+  // them as they are now (their webhooks are owed).
   [[nodiscard]] virtual Result<std::vector<JobRecord>> fail_interrupted_jobs(
-      WallTime now, std::string_view reason) = 0;
+      WallTime now, std::string_view reason,
+      const std::function<EventRecord(const JobRecord&)>& final_event) = 0;
   // Appends one chunk of a job's output at the current end of `stream` and
   // adds its size to the job's byte count. Chunks must arrive in order; a
   // (stream, seq) already stored is ignored, which makes replays after a
@@ -555,6 +622,18 @@ class Store {
                                                                   OutputStream stream,
                                                                   std::int64_t offset,
                                                                   std::string_view data) = 0;
+  // As append_job_output_at, but returns at once and tells `done` the
+  // outcome once committed.
+  //
+  // Asynchronous writes let one caller (an agent's connection) go on with
+  // its next message while earlier ones commit, so several commit together.
+  // Writes submitted from one thread, synchronous or not, commit in the
+  // order they were submitted. `done` runs on the store's own thread: it
+  // must be quick and must not call the store's writing functions.
+  virtual void append_job_output_at_async(const TenantId& tenant, const JobId& job,
+                                          OutputStream stream, std::int64_t offset,
+                                          std::string data,
+                                          std::function<void(Result<std::int64_t>)> done) = 0;
   // Up to `limit` bytes (all when unset) of `stream` starting at byte
   // `offset`; empty past the end. Errors: not_found "job_not_found";
   // invalid_argument "invalid_range" for a negative offset or limit.
@@ -568,14 +647,23 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<JobRecord>> list_pending_jobs_before(
       WallTime created_before, int limit) = 0;
   // Deletes the tenant's finished jobs created before `cutoff`, with their
-  // output (retention). Jobs not yet final are kept. Returns how many.
+  // output, and its events and finished deliveries of the same age
+  // (retention). Jobs not yet final and deliveries still owed are kept.
+  // Returns how many jobs.
   [[nodiscard]] virtual Result<std::int64_t> delete_jobs_before(const TenantId& tenant,
                                                                 WallTime cutoff) = 0;
 
   // --- Events -----------------------------------------------------------
 
+  // Every call that stores an event (this one, a transition's event, a
+  // schedule fire's) also enqueues, in the same transaction, one delivery of
+  // kind kIntegrationDeliveryKind per enabled integration of the tenant that
+  // wants the event's type and whose filters match it.
   [[nodiscard]] virtual Result<void> append_event(const TenantId& tenant,
                                                   const EventRecord& event) = 0;
+  // Errors: not_found "event_not_found".
+  [[nodiscard]] virtual Result<EventRecord> get_event(const TenantId& tenant,
+                                                      const EventId& event) = 0;
   // Newest first. Errors: invalid_argument "invalid_limit".
   [[nodiscard]] virtual Result<std::vector<EventRecord>> list_events(const TenantId& tenant,
                                                                      const EventFilter& filter) = 0;
@@ -631,6 +719,24 @@ class Store {
   [[nodiscard]] virtual Result<void> commit_schedule_fire(const TenantId& tenant,
                                                           const ScheduleFire& fire) = 0;
 
+  // --- Integrations -----------------------------------------------------
+
+  // Errors: not_found "tenant_not_found"; conflict "integration_exists".
+  [[nodiscard]] virtual Result<void> insert_integration(const TenantId& tenant,
+                                                        const IntegrationRecord& integration) = 0;
+  // Errors (all integration calls): not_found "integration_not_found".
+  [[nodiscard]] virtual Result<IntegrationRecord> get_integration(
+      const TenantId& tenant, const IntegrationId& integration) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<IntegrationRecord>> list_integrations(
+      const TenantId& tenant) = 0;
+  // Stores name, config_ciphertext, events, filters, enabled and updated_at.
+  [[nodiscard]] virtual Result<void> update_integration(const TenantId& tenant,
+                                                        const IntegrationRecord& integration) = 0;
+  // Removes the integration with its deliveries.
+  [[nodiscard]] virtual Result<void> delete_integration(const TenantId& tenant,
+                                                        const IntegrationId& integration) = 0;
+
   // --- Outbox -----------------------------------------------------------
 
   // Errors: not_found "integration_not_found" when integration_id names no
@@ -643,7 +749,7 @@ class Store {
   // counts one more attempt and is leased until `lease_until`.
   [[nodiscard]] virtual Result<std::vector<DeliveryRecord>> claim_due_deliveries(
       WallTime now, WallTime lease_until, int limit) = 0;
-  // Errors: not_found "delivery_not_found".
+  // Also stores the attempt's history row. Errors: not_found "delivery_not_found".
   [[nodiscard]] virtual Result<void> record_delivery_result(const TenantId& tenant,
                                                             const DeliveryId& delivery,
                                                             const DeliveryResult& result) = 0;
@@ -652,7 +758,15 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<DeliveryRecord>> list_deliveries(
       const TenantId& tenant, const std::optional<IntegrationId>& integration, int limit) = 0;
 
+  // The delivery's attempts, newest first, at most `limit` (1..1000).
+  // Errors: invalid_argument "invalid_limit"; not_found "delivery_not_found".
+  [[nodiscard]] virtual Result<std::vector<DeliveryAttemptRecord>> list_delivery_attempts(
+      const TenantId& tenant, const DeliveryId& delivery, int limit) = 0;
+
   // --- Introspection ----------------------------------------------------
+
+  // System-wide counts for /metrics.
+  [[nodiscard]] virtual Result<StatusCounts> count_by_status() = 0;
 
   virtual StoreStats stats() const = 0;
 };

@@ -7,6 +7,7 @@
 #include "http/agent_socket.hpp"
 #include "http/api/cron_routes.hpp"
 #include "http/api/handlers.hpp"
+#include "http/api/integration_routes.hpp"
 #include "http/api/schemas.hpp"
 #include "http/api/webhook_secret_routes.hpp"
 #include "http/auth_guard.hpp"
@@ -109,6 +110,21 @@ Response with_webhook_secrets(ApiServices& s, const Request& request, RequestCon
   }
   return handler(*s.webhook_secrets, request, ctx);
 }
+
+// The integration handlers take their service directly, like the
+// webhook-secret ones.
+template <Response (*handler)(IntegrationService&, const Request&, RequestContext&)>
+Response with_integrations(ApiServices& s, const Request& request, RequestContext& ctx) {
+  if (s.integrations == nullptr) {
+    return error_response(Error::unavailable("unavailable", "integrations are not served here"));
+  }
+  return handler(*s.integrations, request, ctx);
+}
+
+constexpr QueryRow kDeliveriesQuery[] = {
+    {"limit", R"({"type":"integer","minimum":1,"maximum":100,"default":50})",
+     "Deliveries at most, newest first."},
+};
 
 // clang-format off
 constexpr RouteRow kRoutes[] = {
@@ -234,6 +250,34 @@ constexpr RouteRow kRoutes[] = {
    kRateDefault, "What happened to each due time: fired, missed, caught_up, skipped; newest first",
    &api::list_schedule_events, 200, kNone, sc::kScheduleEventList, {0, 0},
    kScheduleEventsQuery},
+  // Integrations.
+  {Method::kPost, "/v1/integrations", "integrations.create", kAdmin, kScopeIntegrationsWrite,
+   kRateDefault, "Tell a service (Slack, Discord, Teams, PagerDuty, Datadog, Splunk or a signed "
+   "webhook) about chosen events; secrets in config are stored encrypted and shown redacted",
+   &with_integrations<&api::create_integration>, 201, sc::kCreateIntegration,
+   sc::kIntegrationRef, {409, 0}},
+  {Method::kGet, "/v1/integrations", "integrations.list", kMember, kScopeIntegrationsRead,
+   kRateDefault, "The tenant's integrations, oldest first, secrets redacted",
+   &with_integrations<&api::list_integrations>, 200, kNone, sc::kIntegrationList, {0, 0}},
+  {Method::kGet, "/v1/integrations/{id}", "integrations.get", kMember, kScopeIntegrationsRead,
+   kRateDefault, "One integration, secrets redacted", &with_integrations<&api::get_integration>,
+   200, kNone, sc::kIntegrationRef, {0, 0}},
+  {Method::kPatch, "/v1/integrations/{id}", "integrations.update", kAdmin,
+   kScopeIntegrationsWrite, kRateDefault, "Change an integration; config keys are merged, so "
+   "a secret need not be sent again", &with_integrations<&api::update_integration>, 200,
+   sc::kUpdateIntegration, sc::kIntegrationRef, {0, 0}},
+  {Method::kDelete, "/v1/integrations/{id}", "integrations.delete", kAdmin,
+   kScopeIntegrationsWrite, kRateDefault, "Delete an integration and its deliveries",
+   &with_integrations<&api::delete_integration>, 204, kNone, kNone, {0, 0}},
+  {Method::kPost, "/v1/integrations/{id}/test", "integrations.test", kAdmin,
+   kScopeIntegrationsWrite, kRateDefault, "Send a sample job.failed event now and answer how "
+   "the receiver took it", &with_integrations<&api::test_integration>, 200, kNone,
+   sc::kIntegrationTest, {0, 0}},
+  {Method::kGet, "/v1/integrations/{id}/deliveries", "integrations.deliveries", kMember,
+   kScopeIntegrationsRead, kRateDefault, "The integration's deliveries, newest first, each "
+   "with its attempts, status codes and next retry",
+   &with_integrations<&api::list_integration_deliveries>, 200, kNone, sc::kDeliveryList,
+   {0, 0}, kDeliveriesQuery},
   {Method::kGet, "/v1/cron/preview", "cron.preview", kMember, kScopeSchedulesRead, kRateDefault,
    "The next run times of a cron expression in a time zone, RFC 3339 UTC", &api::preview_cron,
    200, kNone, sc::kCronRuns, {0, 0}, kCronPreviewQuery},

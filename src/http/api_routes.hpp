@@ -77,6 +77,7 @@ class AgentService;
 class ApiKeyService;
 class AuthService;
 class Clock;
+class IntegrationService;
 class JobService;
 class Logger;
 class RateLimiter;
@@ -113,6 +114,8 @@ struct ApiServices {
   Logger* logger = nullptr;
   // Schedules; null: their routes answer 503 "unavailable".
   ScheduleService* schedules = nullptr;
+  // Integrations; null: their routes answer 503 "unavailable".
+  IntegrationService* integrations = nullptr;
 };
 
 // Adds every REST route above to `router`. `services` is borrowed.

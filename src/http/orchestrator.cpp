@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -29,8 +31,10 @@
 #include "scriptmesh/email.hpp"
 #include "scriptmesh/event_bus.hpp"
 #include "scriptmesh/http_client.hpp"
+#include "scriptmesh/integrations.hpp"
 #include "scriptmesh/job_webhooks.hpp"
 #include "scriptmesh/jobs.hpp"
+#include "scriptmesh/orchestrator_metrics.hpp"
 #include "scriptmesh/rate_limit.hpp"
 #include "scriptmesh/resend_email.hpp"
 #include "scriptmesh/retention.hpp"
@@ -75,24 +79,23 @@ std::string public_url(const OrchestratorConfig& config, const ListenAddress& li
          std::to_string(listen.port);
 }
 
-// The e-mail transport: Resend when an API key is configured (over `http`,
-// created here and owned by the caller), else the JSON-lines outbox.
+// The e-mail transport: Resend when an API key is configured (over `http`),
+// else the JSON-lines outbox.
 Result<std::unique_ptr<EmailSender>> make_email_sender(const OrchestratorConfig& config,
                                                        Clock& clock, Logger& logger,
-                                                       std::unique_ptr<HttpClient>& http) {
+                                                       HttpClient& http) {
   if (!config.resend_api_key.empty()) {
     if (config.email_from.empty()) {
       return Error::invalid_argument("invalid_config",
                                      "setting 'email_from': required with resend_api_key");
     }
-    http = make_http_client();
     ResendOptions options;
     options.api_key = config.resend_api_key;
     options.from = config.email_from;
     options.base_url = config.resend_base_url;
     options.logger = &logger;
     logger.info("e-mail goes through Resend", {{"base_url", config.resend_base_url}});
-    return make_resend_email_sender(*http, std::move(options));
+    return make_resend_email_sender(http, std::move(options));
   }
   auto path = std::filesystem::path(config.data_dir) / "outbox.jsonl";
   logger.info("e-mail goes to the outbox file", {{"path", path.string()}});
@@ -107,13 +110,33 @@ AgentHubOptions hub_options(const OrchestratorConfig& config) {
   return options;
 }
 
+// The scriptmesh_jobs / scriptmesh_agents gauges, read at each scrape. A
+// store that cannot answer leaves them out of that scrape.
+OrchestratorMetrics::StatusCounts counts_of(Store* store, bool jobs) {
+  OrchestratorMetrics::StatusCounts out;
+  Result<StatusCounts> counts = store->count_by_status();
+  if (!counts.ok()) return out;
+  for (const auto& [status, n] : jobs ? counts->jobs : counts->agents)
+    out.emplace_back(status, static_cast<double>(n));
+  return out;
+}
+
 // What the services are built from, besides the store and the clock.
 struct ServiceSettings {
   const TokenConfig& tokens;
   const std::string& base_url;
-  const FernetKeyring& keyring;  // agent keys and webhook secrets at rest
+  const FernetKeyring& keyring;  // agent keys, webhook secrets, integration configs
   AgentHubOptions hub;
+  HttpClient& http;  // outbound: integrations' test sends
+  OrchestratorMetrics& metrics;
 };
+
+// This machine's name, as integrations report the orchestrator's host.
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "scriptmesh";
+  return name;
+}
 
 // The domain services behind the REST API and the agent channel, built once
 // and borrowed by the routes. Members are declared in dependency order.
@@ -130,12 +153,14 @@ struct CoreServices {
         agents(store, clock, settings.keyring, &hub),
         jobs(store, clock, hub),
         webhook_secrets(store, settings.keyring, clock),
-        schedule_engine(store, clock, jobs, events, engine_options(logger)),
+        schedule_engine(store, clock, jobs, events, engine_options(logger, settings.metrics)),
         schedules(store, clock, jobs, &schedule_engine),
+        integrations(store, settings.keyring, clock, settings.http,
+                     IntegrationServiceOptions{settings.base_url, host_name()}),
         agent_channel(http::hub_channel(hub)),
-        api{accounts, auth,      api_keys, tenants,          users,
-            clock,    &agents,   &jobs,    &webhook_secrets, agent_channel.get(),
-            &logger,  &schedules} {}
+        api{accounts, auth,       api_keys,     tenants,          users,
+            clock,    &agents,    &jobs,        &webhook_secrets, agent_channel.get(),
+            &logger,  &schedules, &integrations} {}
 
   static AccountOptions account_options(const TokenConfig& tokens, const std::string& base_url,
                                         Logger& logger) {
@@ -146,9 +171,14 @@ struct CoreServices {
     return options;
   }
 
-  static ScheduleEngineOptions engine_options(Logger& logger) {
+  static ScheduleEngineOptions engine_options(Logger& logger, OrchestratorMetrics& metrics) {
     ScheduleEngineOptions options;
     options.logger = &logger;
+    options.on_run = [&metrics](const ScheduleRunStats& stats) {
+      for (int i = 0; i < stats.jobs; ++i)
+        metrics.schedule_fired();
+      if (stats.missed > 0) metrics.schedule_missed(static_cast<std::uint64_t>(stats.missed));
+    };
     return options;
   }
 
@@ -172,6 +202,7 @@ struct CoreServices {
   TenantWebhookSecrets webhook_secrets;
   ScheduleEngine schedule_engine;  // its thread starts after recovery
   ScheduleService schedules;
+  IntegrationService integrations;
   std::unique_ptr<http::AgentChannel> agent_channel;
   http::ApiServices api;
 };
@@ -216,11 +247,29 @@ class HubTicker {
   std::thread thread_;
 };
 
-DeliveryWorkerOptions delivery_options(const OrchestratorConfig& config, Logger& logger) {
+// The result label of scriptmesh_deliveries_total for one recorded attempt.
+std::string_view delivery_result(const DeliveryResult& result) {
+  switch (result.status) {
+    case DeliveryStatus::kSucceeded:
+      return kDeliverySucceeded;
+    case DeliveryStatus::kPending:
+    case DeliveryStatus::kInFlight:
+      return kDeliveryRetry;
+    case DeliveryStatus::kFailed:
+      break;
+  }
+  return result.error.starts_with("max_attempts_reached") ? kDeliveryDead : kDeliveryFailed;
+}
+
+DeliveryWorkerOptions delivery_options(const OrchestratorConfig& config, Logger& logger,
+                                       OrchestratorMetrics& metrics) {
   DeliveryWorkerOptions options;
   options.max_attempts = static_cast<int>(config.delivery_max_attempts);
   options.backoff_base = std::chrono::milliseconds(config.delivery_retry_base_ms);
   options.logger = &logger;
+  options.on_result = [&metrics](const DeliveryRecord& d, const DeliveryResult& result) {
+    metrics.delivery_finished(d.kind, delivery_result(result));
+  };
   return options;
 }
 
@@ -230,22 +279,34 @@ DeliveryWorkerOptions delivery_options(const OrchestratorConfig& config, Logger&
 class BackgroundTasks {
  public:
   BackgroundTasks(Store& store, Clock& clock, HttpClient& http, CoreServices& services,
-                  const OrchestratorConfig& config, const std::string& base_url, Logger& logger)
+                  const OrchestratorConfig& config, const std::string& base_url, Logger& logger,
+                  OrchestratorMetrics& metrics)
       : store_(store),
         logger_(logger),
+        events_(services.events),
         schedule_engine_(services.schedule_engine),
-        deliveries_(store, clock, delivery_options(config, logger)),
+        metrics_(metrics),
+        deliveries_(store, clock, delivery_options(config, logger, metrics)),
         retention_(store, clock, RetentionOptions{std::chrono::hours(1), &logger}) {
     webhook_options_.public_base_url = base_url;
     webhook_options_.inline_output_bytes = config.webhook_inline_output_bytes;
     webhook_options_.clock = &clock;
     deliveries_.register_kind(std::string(kJobWebhookKind),
                               make_job_webhook_handler(http, services.webhook_secrets, clock));
+    deliveries_.register_kind(std::string(kIntegrationDeliveryKind),
+                              [&integrations = services.integrations](
+                                  const DeliveryRecord& d, std::chrono::milliseconds timeout) {
+                                return integrations.deliver(d, timeout);
+                              });
     services.hub.set_on_job_final([this](const JobRecord& job) { job_final(job); });
+    // Every event was stored with the deliveries it owes the integrations:
+    // send them now rather than at the worker's next poll.
+    subscription_ = events_.subscribe([this](const EventRecord&) { deliveries_.notify(); });
     deliveries_.start();
     retention_.start();
   }
   ~BackgroundTasks() {
+    events_.unsubscribe(subscription_);
     retention_.stop();
     deliveries_.stop();
   }
@@ -256,6 +317,7 @@ class BackgroundTasks {
   // The hook runs after the final transition was committed; a failure here
   // is logged with the job so an operator can tell which callback is owed.
   void job_final(const JobRecord& job) {
+    metrics_.job_finished(to_string(job.status), job.duration_ms);
     // A run held back by overlap buffer_one may start now.
     schedule_engine_.on_job_final(job);
     auto queued = enqueue_job_webhook(store_, job, webhook_options_);
@@ -270,7 +332,10 @@ class BackgroundTasks {
  private:
   Store& store_;
   Logger& logger_;
+  EventBus& events_;
+  EventBus::SubscriptionId subscription_ = 0;
   ScheduleEngine& schedule_engine_;
+  OrchestratorMetrics& metrics_;
   JobWebhookOptions webhook_options_;
   DeliveryWorker deliveries_;
   RetentionPurger retention_;
@@ -288,16 +353,22 @@ class OrchestratorImpl final : public Orchestrator {
   // bug (a service refusing its options).
   Result<void> build_services(const OrchestratorConfig& config, const std::string& base_url,
                               Clock& clock) {
-    auto email = make_email_sender(config, clock, logger_, http_client_);
+    HttpClientOptions http_options;
+    http_options.ca_file = config.http_ca_file;
+    http_client_ = make_http_client(http_options);
+    auto email = make_email_sender(config, clock, logger_, *http_client_);
     SCRIPTMESH_RETURN_IF_ERROR(email);
     email_ = std::move(*email);
     TokenConfig tokens;
     tokens.jwt_secret = secrets_.jwt_secret;
-    ServiceSettings settings{tokens, base_url, secrets_.fernet, hub_options(config)};
+    ServiceSettings settings{tokens,        base_url, secrets_.fernet, hub_options(config),
+                             *http_client_, metrics_};
     services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
-    if (!http_client_) http_client_ = make_http_client();
     background_ = std::make_unique<BackgroundTasks>(*store_, clock, *http_client_, *services_,
-                                                    config, base_url, logger_);
+                                                    config, base_url, logger_, metrics_);
+    metrics_token_ = config.metrics_token;
+    metrics_.set_job_counts_source([store = store_.get()] { return counts_of(store, true); });
+    metrics_.set_agent_counts_source([store = store_.get()] { return counts_of(store, false); });
     policy_ = http::default_rate_limit_policy(
         static_cast<std::uint32_t>(config.rate_limit_default_per_min));
     return ok_result();
@@ -309,7 +380,8 @@ class OrchestratorImpl final : public Orchestrator {
   Result<void> recover(Clock& clock) {
     auto offline = store_->mark_all_agents_offline();
     SCRIPTMESH_RETURN_IF_ERROR(offline);
-    auto failed = store_->fail_interrupted_jobs(clock.now(), "orchestrator_restarted");
+    auto failed =
+        store_->fail_interrupted_jobs(clock.now(), "orchestrator_restarted", job_final_event);
     SCRIPTMESH_RETURN_IF_ERROR(failed);
     if (*offline > 0 || !failed->empty()) {
       logger_.info("recovered from the previous run",
@@ -329,6 +401,13 @@ class OrchestratorImpl final : public Orchestrator {
     http::RouteTableOptions table;
     table.ready = [this] { return !stopping_.load(); };
     table.docs.assets_dir = http::find_docs_assets_dir();
+    table.metrics.render = [this] { return metrics_.render(); };
+    table.metrics.bearer_token = metrics_token_;
+    options.on_request = [this](std::string_view route, std::string_view method, int status,
+                                std::chrono::nanoseconds elapsed) {
+      metrics_.http_request(route == "-" ? kUnmatchedRoute : route, method, status,
+                            std::chrono::duration<double>(elapsed).count());
+    };
     http::add_orchestrator_routes(router, services_->api, std::move(table));
     http::add_api_guards(router, services_->auth, services_->limiter, policy_);
     server_ =
@@ -365,6 +444,8 @@ class OrchestratorImpl final : public Orchestrator {
   bool tls_;
   Logger& logger_;
   std::string host_;
+  OrchestratorMetrics metrics_{OrchestratorMetricsOptions{SCRIPTMESH_VERSION}};
+  std::string metrics_token_;
   std::unique_ptr<HttpClient> http_client_;  // outbound HTTP: Resend, webhooks
   std::unique_ptr<EmailSender> email_;
   std::unique_ptr<CoreServices> services_;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "http/metrics_route.hpp"
 #include "http/openapi.hpp"
 
 namespace scriptmesh::http {
@@ -10,6 +11,7 @@ void add_orchestrator_routes(Router& router, ApiServices& api, RouteTableOptions
   add_health_routes(router, std::move(options.ready));
   add_api_routes(router, api);
   add_docs_routes(router, std::move(options.docs));
+  add_metrics_route(router, std::move(options.metrics));
   OpenApiOptions openapi;
   openapi.schemas = api_component_schemas();
   add_openapi_route(router, std::move(openapi));  // last: it documents the routes above

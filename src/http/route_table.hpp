@@ -3,9 +3,9 @@
 // `scriptmesh-orchestrator openapi` and `routes`) list the very same routes.
 //
 // Order: GET /healthz and /readyz; the REST API (api_routes.hpp); Swagger UI
-// under /docs (docs_routes.hpp); last GET /openapi.json, built from all of
-// the above. Guards (add_api_guards) are added by the caller: they check
-// requests and do not change the table.
+// under /docs (docs_routes.hpp); GET /metrics (metrics_route.hpp); last GET /openapi.json, built
+// from all of the above. Guards (add_api_guards) are added by the caller: they check requests and
+// do not change the table.
 //
 // Thread safety: call before the server starts, like Router::add.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "http/api_routes.hpp"
 #include "http/docs_routes.hpp"
+#include "http/metrics_route.hpp"
 #include "http/router.hpp"
 
 namespace scriptmesh::http {
@@ -23,6 +24,8 @@ struct RouteTableOptions {
   std::function<bool()> ready;
   // Where /docs finds Swagger UI; usually {find_docs_assets_dir()}.
   DocsOptions docs;
+  // GET /metrics; without a renderer it answers 503.
+  MetricsRouteOptions metrics;
 };
 
 // Adds every route the orchestrator serves. `api` is borrowed by the REST

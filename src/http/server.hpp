@@ -36,9 +36,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/router.hpp"
 #include "scriptmesh/clock.hpp"
@@ -83,6 +85,13 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};
   // When set, the server speaks HTTPS only (TLS 1.2 or later).
   std::optional<TlsOptions> tls;
+  // Told of every answered request (for /metrics): the route's name ("-"
+  // when none matched), the method, the status and how long it took from
+  // the request's first byte to the answer written. Called on the
+  // connection's thread; must be quick and thread-safe. Optional.
+  std::function<void(std::string_view route, std::string_view method, int status,
+                     std::chrono::nanoseconds elapsed)>
+      on_request;
 };
 
 class HttpServer {

@@ -324,6 +324,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void log_exchange() {
     auto elapsed = state_->clock.monotonic_now() - exchange_.started;
+    if (opts().on_request) {
+      opts().on_request(exchange_.route, exchange_.method, exchange_.status,
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
+    }
     long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
     state_->logger.info("request", {{"method", exchange_.method},
                                     {"route", exchange_.route},

@@ -272,10 +272,11 @@ Result<void> FailingStore::transition_job(const TenantId& tenant, const JobId& j
   return inner_.transition_job(tenant, job, expected, transition);
 }
 
-Result<std::vector<JobRecord>> FailingStore::fail_interrupted_jobs(WallTime now,
-                                                                   std::string_view reason) {
+Result<std::vector<JobRecord>> FailingStore::fail_interrupted_jobs(
+    WallTime now, std::string_view reason,
+    const std::function<EventRecord(const JobRecord&)>& final_event) {
   if (auto e = gate()) return *std::move(e);
-  return inner_.fail_interrupted_jobs(now, reason);
+  return inner_.fail_interrupted_jobs(now, reason, final_event);
 }
 
 Result<bool> FailingStore::append_job_output(const TenantId& tenant, const JobId& job,
@@ -405,6 +406,66 @@ Result<std::vector<DeliveryRecord>> FailingStore::list_deliveries(
     const TenantId& tenant, const std::optional<IntegrationId>& integration, int limit) {
   if (auto e = gate()) return *std::move(e);
   return inner_.list_deliveries(tenant, integration, limit);
+}
+
+Result<EventRecord> FailingStore::get_event(const TenantId& tenant, const EventId& event) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.get_event(tenant, event);
+}
+
+Result<void> FailingStore::insert_integration(const TenantId& tenant,
+                                              const IntegrationRecord& integration) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.insert_integration(tenant, integration);
+}
+
+Result<IntegrationRecord> FailingStore::get_integration(const TenantId& tenant,
+                                                        const IntegrationId& integration) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.get_integration(tenant, integration);
+}
+
+Result<std::vector<IntegrationRecord>> FailingStore::list_integrations(const TenantId& tenant) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_integrations(tenant);
+}
+
+Result<void> FailingStore::update_integration(const TenantId& tenant,
+                                              const IntegrationRecord& integration) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.update_integration(tenant, integration);
+}
+
+Result<void> FailingStore::delete_integration(const TenantId& tenant,
+                                              const IntegrationId& integration) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.delete_integration(tenant, integration);
+}
+
+Result<std::vector<DeliveryAttemptRecord>> FailingStore::list_delivery_attempts(
+    const TenantId& tenant, const DeliveryId& delivery, int limit) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_delivery_attempts(tenant, delivery, limit);
+}
+
+Result<StatusCounts> FailingStore::count_by_status() {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.count_by_status();
+}
+
+void FailingStore::transition_job_async(const TenantId& tenant, const JobId& job,
+                                        JobStatus expected, JobTransition transition,
+                                        std::function<void(Result<void>)> done) {
+  if (auto e = gate()) return done(*std::move(e));
+  inner_.transition_job_async(tenant, job, expected, std::move(transition), std::move(done));
+}
+
+void FailingStore::append_job_output_at_async(const TenantId& tenant, const JobId& job,
+                                              OutputStream stream, std::int64_t offset,
+                                              std::string data,
+                                              std::function<void(Result<std::int64_t>)> done) {
+  if (auto e = gate()) return done(*std::move(e));
+  inner_.append_job_output_at_async(tenant, job, stream, offset, std::move(data), std::move(done));
 }
 
 }  // namespace scriptmesh::testing

@@ -103,8 +103,15 @@ class FailingStore final : public Store {
   Result<JobPage> list_jobs(const TenantId& tenant, const JobFilter& filter) override;
   Result<void> transition_job(const TenantId& tenant, const JobId& job, JobStatus expected,
                               const JobTransition& transition) override;
-  Result<std::vector<JobRecord>> fail_interrupted_jobs(WallTime now,
-                                                       std::string_view reason) override;
+  Result<std::vector<JobRecord>> fail_interrupted_jobs(
+      WallTime now, std::string_view reason,
+      const std::function<EventRecord(const JobRecord&)>& final_event) override;
+  void transition_job_async(const TenantId& tenant, const JobId& job, JobStatus expected,
+                            JobTransition transition,
+                            std::function<void(Result<void>)> done) override;
+  void append_job_output_at_async(const TenantId& tenant, const JobId& job, OutputStream stream,
+                                  std::int64_t offset, std::string data,
+                                  std::function<void(Result<std::int64_t>)> done) override;
   Result<bool> append_job_output(const TenantId& tenant, const JobId& job, OutputStream stream,
                                  std::int64_t seq, std::string_view data) override;
   Result<std::int64_t> append_job_output_at(const TenantId& tenant, const JobId& job,
@@ -134,6 +141,16 @@ class FailingStore final : public Store {
   Result<void> commit_schedule_fire(const TenantId& tenant, const ScheduleFire& fire) override;
 
   Result<void> append_event(const TenantId& tenant, const EventRecord& event) override;
+  Result<EventRecord> get_event(const TenantId& tenant, const EventId& event) override;
+  Result<void> insert_integration(const TenantId& tenant,
+                                  const IntegrationRecord& integration) override;
+  Result<IntegrationRecord> get_integration(const TenantId& tenant,
+                                            const IntegrationId& integration) override;
+  Result<std::vector<IntegrationRecord>> list_integrations(const TenantId& tenant) override;
+  Result<void> update_integration(const TenantId& tenant,
+                                  const IntegrationRecord& integration) override;
+  Result<void> delete_integration(const TenantId& tenant,
+                                  const IntegrationId& integration) override;
   Result<std::vector<EventRecord>> list_events(const TenantId& tenant,
                                                const EventFilter& filter) override;
   Result<void> enqueue_delivery(const TenantId& tenant, const DeliveryRecord& delivery) override;
@@ -143,6 +160,10 @@ class FailingStore final : public Store {
                                       const DeliveryResult& result) override;
   Result<std::vector<DeliveryRecord>> list_deliveries(
       const TenantId& tenant, const std::optional<IntegrationId>& integration, int limit) override;
+  Result<std::vector<DeliveryAttemptRecord>> list_delivery_attempts(const TenantId& tenant,
+                                                                    const DeliveryId& delivery,
+                                                                    int limit) override;
+  Result<StatusCounts> count_by_status() override;
 
   StoreStats stats() const override { return inner_.stats(); }
 

@@ -41,11 +41,25 @@ AgentHub::Impl::Impl(Store& store, Clock& clock, EventBus& events, Logger& logge
       waiters_(options.max_waiters) {}
 
 AgentHub::Impl::~Impl() {
+  {
+    std::unique_lock lock(async_mu_);
+    async_idle_.wait(lock, [&] { return async_writes_ == 0; });
+  }
   // Nobody will finish these jobs through this hub any more: answer now
   // rather than leave a request hanging.
   for (auto& w : waiters_.take_all()) {
     w.callback(Error::unavailable("shutting_down", "the orchestrator is shutting down"));
   }
+}
+
+void AgentHub::Impl::async_begun() {
+  std::lock_guard lock(async_mu_);
+  ++async_writes_;
+}
+
+void AgentHub::Impl::async_ended() {
+  std::lock_guard lock(async_mu_);
+  if (--async_writes_ == 0) async_idle_.notify_all();
 }
 
 void AgentHub::Impl::send(const std::shared_ptr<AgentConnection>& connection,

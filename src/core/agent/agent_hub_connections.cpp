@@ -165,8 +165,8 @@ std::optional<EventRecord> AgentHub::Impl::mark_offline_locked(const hub::Sessio
   if (!announce) return std::nullopt;
   boost::json::object data{
       {"agent_id", view.agent.str()}, {"name", view.name}, {"reason", std::string(reason)}};
-  return append_event(view.tenant, kEventAgentOffline, view.agent.str(),
-                      boost::json::serialize(data));
+  return append_agent_event(view.tenant, kEventAgentOffline, view.agent,
+                            boost::json::serialize(data));
 }
 
 }  // namespace scriptmesh

@@ -169,8 +169,8 @@ bool AgentHub::Impl::go_online(AgentSessionId session, const hub::SessionView& v
     event = mark_offline_locked(view, "disconnected");
   } else if (announce) {
     boost::json::object data{{"agent_id", view.agent.str()}, {"name", view.name}};
-    event = append_event(view.tenant, kEventAgentOnline, view.agent.str(),
-                         boost::json::serialize(data));
+    event = append_agent_event(view.tenant, kEventAgentOnline, view.agent,
+                               boost::json::serialize(data));
   }
   status.unlock();
   if (event) events_.publish(*event);

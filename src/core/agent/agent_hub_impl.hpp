@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -225,11 +226,10 @@ class AgentHub::Impl {
   // Publishes the job's event (stored by transition()), then calls the
   // on_job_final hook.
   void announce_final(const JobRecord& job);
-  void append_and_publish(const TenantId& tenant, std::string_view type, const std::string& subject,
-                          std::string data_json);
-  // The storing half of append_and_publish: returns the event to publish.
-  EventRecord append_event(const TenantId& tenant, std::string_view type,
-                           const std::string& subject, std::string data_json);
+  // Stores an agent.* event about `agent` (publishing is the caller's, once
+  // its locks are released) and returns it.
+  EventRecord append_agent_event(const TenantId& tenant, std::string_view type,
+                                 const AgentId& agent, std::string data_json);
   void wait_for_job(const TenantId& tenant, const JobId& job, MonoTime deadline,
                     std::function<void(Result<JobRecord>)> done);
 
@@ -273,6 +273,17 @@ class AgentHub::Impl {
 
   std::array<std::mutex, 64> status_mu_;  // see the top of this file
   jobs::JobWaiters waiters_;              // has its own lock
+
+  // Asynchronous store writes (started, output) not yet completed: the
+  // destructor waits for them, as their completions use this object. Jobs
+  // whose running transition is among them, so a result read before it
+  // committed still names the status it will find.
+  std::mutex async_mu_;
+  std::condition_variable async_idle_;
+  int async_writes_ = 0;                      // guarded by async_mu_
+  std::unordered_set<std::string> starting_;  // guarded by async_mu_; job ids
+  void async_begun();
+  void async_ended();
 };
 
 }  // namespace scriptmesh

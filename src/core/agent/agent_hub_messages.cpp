@@ -91,6 +91,12 @@ void AgentHub::Impl::on_heartbeat(AgentSessionId, const hub::SessionView& view,
   }
 }
 
+// `started` and `output` are written without waiting for their commit, so
+// the connection goes on to its next message and several messages share one
+// commit; the store keeps them in order with the result that follows.
+// Their completions run on the store's thread and must not write to the
+// store: a failure only closes the connection (the agent reconnects and
+// resends what was not acknowledged).
 void AgentHub::Impl::on_started(AgentSessionId session, const hub::SessionView& view,
                                 const proto::Started& m) {
   std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
@@ -98,32 +104,63 @@ void AgentHub::Impl::on_started(AgentSessionId session, const hub::SessionView& 
   JobTransition t;
   t.to = JobStatus::kRunning;
   t.started_at = clock_.now();
-  Result<JobRecord> running = transition(*job, t);
-  if (!running.ok() && running.error().category() != ErrorCategory::kConflict) {
-    store_failed(session, view, running.error());
+  async_begun();
+  {
+    std::lock_guard lock(async_mu_);
+    starting_.insert(m.job_id);
   }
+  store_.transition_job_async(
+      view.tenant, job->id, JobStatus::kDispatched, std::move(t),
+      [this, connection = view.connection, agent = view.agent.str(),
+       id = m.job_id](Result<void> done) {
+        {
+          std::lock_guard lock(async_mu_);
+          starting_.erase(id);
+        }
+        if (!done.ok() && done.error().category() != ErrorCategory::kConflict) {
+          logger_.error("job start not stored; closing the agent's connection",
+                        {{"agent_id", agent}, {"job_id", id}, {"error", done.error().to_string()}});
+          connection->close("store_unavailable");
+        }
+        async_ended();
+      });
 }
 
 void AgentHub::Impl::on_output(AgentSessionId session, const hub::SessionView& view,
                                const proto::Output& m) {
   if (!own_job(session, view, m.job_id, false)) return;
-  Result<std::int64_t> stored =
-      store_.append_job_output_at(view.tenant, JobId(m.job_id), m.stream, m.offset, m.data);
-  if (stored.ok()) {
-    send(view.connection, proto::OutputAck{m.job_id, m.stream, *stored});
-  } else if (stored.error().code() == "output_gap") {
-    // Bytes before it never arrived; the agent resends from the stored
-    // length it learns in the next output_ack or welcome.
-    logger_.warn("agent output beyond the stored bytes ignored",
-                 {{"agent_id", view.agent.str()}, {"job_id", m.job_id}});
-  } else {
-    store_failed(session, view, stored.error());
-  }
+  async_begun();
+  store_.append_job_output_at_async(
+      view.tenant, JobId(m.job_id), m.stream, m.offset, m.data,
+      [this, connection = view.connection, agent = view.agent.str(), id = m.job_id,
+       stream = m.stream](Result<std::int64_t> stored) {
+        if (stored.ok()) {
+          send(connection, proto::OutputAck{id, stream, *stored});
+        } else if (stored.error().code() == "output_gap") {
+          // Bytes before it never arrived; the agent resends from the stored
+          // length it learns in the next output_ack or welcome.
+          logger_.warn("agent output beyond the stored bytes ignored",
+                       {{"agent_id", agent}, {"job_id", id}});
+        } else {
+          logger_.error(
+              "agent output not stored; closing the agent's connection",
+              {{"agent_id", agent}, {"job_id", id}, {"error", stored.error().to_string()}});
+          connection->close("store_unavailable");
+        }
+        async_ended();
+      });
 }
 
 void AgentHub::Impl::on_finished(AgentSessionId session, const hub::SessionView& view,
                                  const proto::Finished& m) {
   for (int attempt = 0; attempt < kFinishAttempts; ++attempt) {
+    // Asked before the read: a start still in flight then commits before
+    // this result, whatever the read shows.
+    bool start_in_flight = false;
+    {
+      std::lock_guard lock(async_mu_);
+      start_in_flight = starting_.contains(m.job_id);
+    }
     std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
     if (!job) return;
     const bool already_final = is_final(job->status);
@@ -132,11 +169,21 @@ void AgentHub::Impl::on_finished(AgentSessionId session, const hub::SessionView&
       release_slot(view.key, m.job_id);
       return;
     }
-    if (job->stdout_bytes < m.stdout_bytes || job->stderr_bytes < m.stderr_bytes) {
+    if (start_in_flight && job->status == JobStatus::kDispatched) {
+      job->status = JobStatus::kRunning;
+    }
+    JobTransition t = result_transition(*job, m, clock_.now());
+    // The output the agent reports must be stored before its result; output
+    // still on its way to the store is ahead of this write in its queue.
+    t.min_stdout_bytes = m.stdout_bytes;
+    t.min_stderr_bytes = m.stderr_bytes;
+    job->stdout_bytes = std::max(job->stdout_bytes, m.stdout_bytes);
+    job->stderr_bytes = std::max(job->stderr_bytes, m.stderr_bytes);
+    Result<JobRecord> done = transition(*job, t);
+    if (!done.ok() && done.error().code() == "output_incomplete") {
       refuse(session, view, "output_incomplete");
       return;
     }
-    Result<JobRecord> done = transition(*job, result_transition(*job, m, clock_.now()));
     if (!done.ok() && done.error().category() == ErrorCategory::kConflict) continue;
     if (!done.ok()) {
       store_failed(session, view, done.error());

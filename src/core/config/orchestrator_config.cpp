@@ -175,6 +175,12 @@ const std::vector<SettingRow>& rows() {
          c.delivery_retry_base_ms = *n;
          return {};
        }},
+      {{"metrics_token", "SCRIPTMESH_METRICS_TOKEN",
+        "bearer token GET /metrics requires; empty = /metrics is open", true},
+       SM_STRING_SETTER(metrics_token)},
+      {{"http_ca_file", "SCRIPTMESH_HTTP_CA_FILE",
+        "PEM CA bundle trusted by outbound HTTPS (default: the system's)"},
+       SM_STRING_SETTER(http_ca_file)},
   };
   return kRows;
 }

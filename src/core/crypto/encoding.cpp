@@ -6,26 +6,37 @@
 namespace scriptmesh {
 namespace {
 
-constexpr std::string_view kStd = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view kUrl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view kStd =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kUrl =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// Output streams of many megabytes go through these two functions (agent
+// output frames), so both write into a buffer sized up front instead of
+// appending byte by byte.
 std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t v = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) |
-                      std::uint8_t(bytes[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += alphabet[(v >> s) & 63u];
+  const std::size_t full = bytes.size() / 3;
+  const std::size_t rest = bytes.size() - full * 3;
+  std::size_t size = full * 4;
+  if (rest > 0) size += pad ? 4 : rest + 1;
+  std::string out(size, '\0');
+  char* o = out.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (std::size_t g = 0; g < full; ++g, in += 3, o += 4) {
+    const std::uint32_t v = (std::uint32_t(in[0]) << 16) | (std::uint32_t(in[1]) << 8) | in[2];
+    o[0] = alphabet[(v >> 18) & 63u];
+    o[1] = alphabet[(v >> 12) & 63u];
+    o[2] = alphabet[(v >> 6) & 63u];
+    o[3] = alphabet[v & 63u];
   }
-  const std::size_t rest = bytes.size() - i;
   if (rest > 0) {
-    std::uint32_t v = std::uint8_t(bytes[i]) << 16;
-    if (rest == 2) v |= std::uint8_t(bytes[i + 1]) << 8;
-    out += alphabet[(v >> 18) & 63u];
-    out += alphabet[(v >> 12) & 63u];
-    if (rest == 2) out += alphabet[(v >> 6) & 63u];
-    if (pad) out.append(rest == 1 ? 2 : 1, '=');
+    std::uint32_t v = std::uint32_t(in[0]) << 16;
+    if (rest == 2) v |= std::uint32_t(in[1]) << 8;
+    *o++ = alphabet[(v >> 18) & 63u];
+    *o++ = alphabet[(v >> 12) & 63u];
+    if (rest == 2) *o++ = alphabet[(v >> 6) & 63u];
+    if (pad) *o++ = '=';
+    if (pad && rest == 1) *o++ = '=';
   }
   return out;
 }
@@ -40,28 +51,42 @@ Result<std::string> decode_error(const char* what) {
 Result<std::string> decode(std::string_view text, std::string_view alphabet, bool require_pad) {
   std::array<int, 256> table;
   table.fill(-1);
-  for (std::size_t k = 0; k < alphabet.size(); ++k) table[std::uint8_t(alphabet[k])] = int(k);
+  for (std::size_t k = 0; k < alphabet.size(); ++k)
+    table[std::uint8_t(alphabet[k])] = int(k);
 
   std::size_t pad = 0;
-  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=')
+    ++pad;
   std::string_view body = text.substr(0, text.size() - pad);
-  if (require_pad && text.size() % 4 != 0) return decode_error("base64 length is not a multiple of 4");
+  if (require_pad && text.size() % 4 != 0)
+    return decode_error("base64 length is not a multiple of 4");
   if (pad > 0 && text.size() % 4 != 0) return decode_error("base64 padding is misplaced");
   if (body.size() % 4 == 1) return decode_error("base64 length is impossible");
   if (pad > 0 && (body.size() + pad) % 4 != 0) return decode_error("base64 padding is wrong");
 
-  std::string out;
-  out.reserve(body.size() * 3 / 4);
+  std::string out(body.size() / 4 * 3 + (body.size() % 4 == 0 ? 0 : body.size() % 4 - 1), '\0');
+  char* o = out.data();
+  const std::size_t whole = body.size() / 4 * 4;
+  for (std::size_t i = 0; i < whole; i += 4, o += 3) {
+    const int a = table[std::uint8_t(body[i])], b = table[std::uint8_t(body[i + 1])],
+              c = table[std::uint8_t(body[i + 2])], d = table[std::uint8_t(body[i + 3])];
+    if ((a | b | c | d) < 0) return decode_error("base64 text has an invalid character");
+    const std::uint32_t v = (std::uint32_t(a) << 18) | (std::uint32_t(b) << 12) |
+                            (std::uint32_t(c) << 6) | std::uint32_t(d);
+    o[0] = char((v >> 16) & 0xffu);
+    o[1] = char((v >> 8) & 0xffu);
+    o[2] = char(v & 0xffu);
+  }
   std::uint32_t buffer = 0;
   int bits = 0;
-  for (char c : body) {
+  for (char c : body.substr(whole)) {
     int v = table[std::uint8_t(c)];
     if (v < 0) return decode_error("base64 text has an invalid character");
     buffer = (buffer << 6) | std::uint32_t(v);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += char((buffer >> bits) & 0xffu);
+      *o++ = char((buffer >> bits) & 0xffu);
     }
   }
   if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0) {
@@ -72,10 +97,18 @@ Result<std::string> decode(std::string_view text, std::string_view alphabet, boo
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes, bool pad) { return encode(bytes, kUrl, pad); }
-Result<std::string> base64url_decode(std::string_view text) { return decode(text, kUrl, false); }
-std::string base64_encode(std::string_view bytes) { return encode(bytes, kStd, true); }
-Result<std::string> base64_decode(std::string_view text) { return decode(text, kStd, true); }
+std::string base64url_encode(std::string_view bytes, bool pad) {
+  return encode(bytes, kUrl, pad);
+}
+Result<std::string> base64url_decode(std::string_view text) {
+  return decode(text, kUrl, false);
+}
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes, kStd, true);
+}
+Result<std::string> base64_decode(std::string_view text) {
+  return decode(text, kStd, true);
+}
 
 std::string hex_encode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -92,6 +92,7 @@ DeliveryStatus DeliveryWorker::Impl::process(const DeliveryRecord& delivery) {
                  {{"delivery_id", delivery.id.str()}, {"error", recorded.error().to_string()}});
   }
   log_outcome(delivery, result);
+  if (options.on_result) options.on_result(delivery, result);
   return result.status;
 }
 
@@ -115,6 +116,7 @@ DeliveryResult DeliveryWorker::Impl::result_of(const DeliveryRecord& delivery,
   result.status_code = outcome.status_code;
   result.error = outcome.error;
   result.next_attempt_at = clock.now();
+  result.attempted_at = result.next_attempt_at;
   switch (outcome.kind) {
     case DeliveryOutcome::Kind::kSucceeded:
       result.status = DeliveryStatus::kSucceeded;

@@ -52,6 +52,7 @@ ScheduleRunStats ScheduleEngine::Impl::run_due(WallTime now) {
     }
     if (static_cast<int>(due->size()) < options_.batch || !progress) break;
   }
+  if (options_.on_run) options_.on_run(stats);
   return stats;
 }
 

@@ -114,8 +114,12 @@ EventRecord missed_event(const ScheduleRecord& s, WallTime due, WallTime now) {
       {"name", s.name},
       {"due_at", format_rfc3339(due)},
       {"catch_up", to_string(s.catch_up)},
+      {"script", s.script},
   });
   e.created_at = now;
+  e.script = s.script;
+  e.schedule_id = s.id;
+  e.agent_id = s.agent_id;
   return e;
 }
 

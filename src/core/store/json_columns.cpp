@@ -93,4 +93,53 @@ Result<AgentMetrics> decode_metrics(std::string_view json) {
   return m;
 }
 
+namespace {
+
+std::vector<std::string> list_or_empty(const boost::json::object& o, std::string_view key,
+                                       bool& bad) {
+  std::vector<std::string> out;
+  const boost::json::value* v = o.if_contains(key);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    bad = true;
+    return out;
+  }
+  for (const boost::json::value& item : v->get_array()) {
+    if (!item.is_string()) {
+      bad = true;
+      return out;
+    }
+    out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string encode_filters(const IntegrationFilters& f) {
+  boost::json::array schedules;
+  for (const ScheduleId& id : f.schedule_ids)
+    schedules.emplace_back(id.str());
+  boost::json::object o;
+  o["scripts"] = boost::json::value_from(f.scripts);
+  o["agent_tags"] = boost::json::value_from(f.agent_tags);
+  o["schedule_ids"] = std::move(schedules);
+  return boost::json::serialize(o);
+}
+
+Result<IntegrationFilters> decode_filters(std::string_view json) {
+  Result<boost::json::value> v = parse(json, "filters");
+  if (!v.ok()) return std::move(v).error();
+  if (!v->is_object()) return corrupt("filters");
+  const boost::json::object& o = v->get_object();
+  bool bad = false;
+  IntegrationFilters f;
+  f.scripts = list_or_empty(o, "scripts", bad);
+  f.agent_tags = list_or_empty(o, "agent_tags", bad);
+  for (std::string& id : list_or_empty(o, "schedule_ids", bad))
+    f.schedule_ids.emplace_back(std::move(id));
+  if (bad) return corrupt("filters");
+  return f;
+}
+
 }  // namespace scriptmesh::store

@@ -26,4 +26,8 @@ std::string encode_string_map(const std::map<std::string, std::string>& values);
 std::string encode_metrics(const AgentMetrics& metrics);
 [[nodiscard]] Result<AgentMetrics> decode_metrics(std::string_view json);
 
+// {"scripts":[..],"agent_tags":[..],"schedule_ids":[..]}; a missing list is empty.
+std::string encode_filters(const IntegrationFilters& filters);
+[[nodiscard]] Result<IntegrationFilters> decode_filters(std::string_view json);
+
 }  // namespace scriptmesh::store

@@ -256,4 +256,37 @@ Result<DeliveryRecord> read_delivery(const Statement& s) {
   return d;
 }
 
+Result<IntegrationRecord> read_integration(const Statement& s) {
+  IntegrationRecord r;
+  r.id = IntegrationId(s.text(0));
+  r.tenant_id = TenantId(s.text(1));
+  r.type = s.text(2);
+  r.name = s.text(3);
+  r.config_ciphertext = s.text(4);
+  Result<std::vector<std::string>> events = decode_string_list(s.text(5));
+  if (!events.ok()) return std::move(events).error();
+  r.events = std::move(*events);
+  Result<IntegrationFilters> filters = decode_filters(s.text(6));
+  if (!filters.ok()) return std::move(filters).error();
+  r.filters = std::move(*filters);
+  r.enabled = s.int64(7) != 0;
+  r.created_at = s.time(8);
+  r.updated_at = s.time(9);
+  return r;
+}
+
+Result<DeliveryAttemptRecord> read_delivery_attempt(const Statement& s) {
+  DeliveryAttemptRecord a;
+  a.delivery_id = DeliveryId(s.text(0));
+  a.attempt = s.int32(1);
+  Result<DeliveryStatus> status =
+      stored_enum(parse_delivery_status(s.text(2)), "delivery_attempts.status");
+  if (!status.ok()) return std::move(status).error();
+  a.status = *status;
+  a.status_code = s.optional_int32(3);
+  a.error = s.text(4);
+  a.at = s.time(5);
+  return a;
+}
+
 }  // namespace scriptmesh::store

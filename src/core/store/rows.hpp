@@ -38,6 +38,9 @@
 #define SM_SCHEDULE_EVENT_COLUMNS \
   "id, tenant_id, schedule_id, type, due_at, occurred_at, job_id, agent_id, detail"
 #define SM_EVENT_COLUMNS "id, tenant_id, type, subject_id, data, created_at"
+#define SM_INTEGRATION_COLUMNS \
+  "id, tenant_id, type, name, config_ciphertext, events, filters, enabled, created_at, updated_at"
+#define SM_DELIVERY_ATTEMPT_COLUMNS "delivery_id, attempt, status, status_code, error, at"
 #define SM_DELIVERY_COLUMNS                                                           \
   "id, tenant_id, integration_id, kind, payload, status, attempts, next_attempt_at, " \
   "last_status_code, last_error, created_at"
@@ -59,5 +62,7 @@ Result<EventRecord> read_event(const Statement& s);
 std::string encode_buffered(const std::map<AgentId, WallTime>& buffered);
 [[nodiscard]] Result<std::map<AgentId, WallTime>> decode_buffered(std::string_view json);
 Result<DeliveryRecord> read_delivery(const Statement& s);
+Result<IntegrationRecord> read_integration(const Statement& s);
+Result<DeliveryAttemptRecord> read_delivery_attempt(const Statement& s);
 
 }  // namespace scriptmesh::store

@@ -245,12 +245,30 @@ ALTER TABLE schedule_events ADD COLUMN agent_id TEXT;
 ALTER TABLE schedule_events ADD COLUMN detail TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: integrations filter the events they get (a JSON object of
+// scripts, agent_tags and schedule_ids lists), and every delivery attempt
+// keeps a history row for GET /v1/integrations/{id}/deliveries.
+constexpr std::string_view kSchemaV6 = R"sql(
+ALTER TABLE integrations ADD COLUMN filters TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE delivery_attempts (
+  delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+  tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  attempt     INTEGER NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'succeeded', 'failed')),
+  status_code INTEGER,
+  error       TEXT NOT NULL DEFAULT '',
+  at          INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, attempt)
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "output offset and in-flight job indexes", kSchemaV2},
     Migration{3, "pending job index, agent manifest summary and slots", kSchemaV3},
     Migration{4, "agent jobs by status in creation order", kSchemaV4},
     Migration{5, "schedule overlap policy and buffered runs, event detail", kSchemaV5},
+    Migration{6, "integration filters and delivery attempts", kSchemaV6},
 };
 
 }  // namespace

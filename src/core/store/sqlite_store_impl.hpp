@@ -26,6 +26,11 @@ Result<void> check_tenant(const TenantId& tenant, const TenantId& record_tenant)
 // own fresh ids without keys.
 Result<void> insert_job_row(Connection& c, const TenantId& tenant, const JobRecord& job);
 
+// Inserts one event and, in the same transaction, the deliveries it owes the
+// tenant's integrations (Store::append_event); every event write goes
+// through it (sqlite_store_integrations.cpp).
+Result<void> insert_event_row(Connection& c, const TenantId& tenant, const EventRecord& event);
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Writer> writer)
@@ -109,8 +114,15 @@ class SqliteStore final : public Store {
   Result<JobPage> list_jobs(const TenantId& tenant, const JobFilter& filter) override;
   Result<void> transition_job(const TenantId& tenant, const JobId& job, JobStatus expected,
                               const JobTransition& transition) override;
-  Result<std::vector<JobRecord>> fail_interrupted_jobs(WallTime now,
-                                                       std::string_view reason) override;
+  Result<std::vector<JobRecord>> fail_interrupted_jobs(
+      WallTime now, std::string_view reason,
+      const std::function<EventRecord(const JobRecord&)>& final_event) override;
+  void transition_job_async(const TenantId& tenant, const JobId& job, JobStatus expected,
+                            JobTransition transition,
+                            std::function<void(Result<void>)> done) override;
+  void append_job_output_at_async(const TenantId& tenant, const JobId& job, OutputStream stream,
+                                  std::int64_t offset, std::string data,
+                                  std::function<void(Result<std::int64_t>)> done) override;
   Result<bool> append_job_output(const TenantId& tenant, const JobId& job, OutputStream stream,
                                  std::int64_t seq, std::string_view data) override;
   Result<std::int64_t> append_job_output_at(const TenantId& tenant, const JobId& job,
@@ -142,6 +154,16 @@ class SqliteStore final : public Store {
 
   // Events and the outbox (sqlite_store_outbox.cpp).
   Result<void> append_event(const TenantId& tenant, const EventRecord& event) override;
+  Result<EventRecord> get_event(const TenantId& tenant, const EventId& event) override;
+  Result<void> insert_integration(const TenantId& tenant,
+                                  const IntegrationRecord& integration) override;
+  Result<IntegrationRecord> get_integration(const TenantId& tenant,
+                                            const IntegrationId& integration) override;
+  Result<std::vector<IntegrationRecord>> list_integrations(const TenantId& tenant) override;
+  Result<void> update_integration(const TenantId& tenant,
+                                  const IntegrationRecord& integration) override;
+  Result<void> delete_integration(const TenantId& tenant,
+                                  const IntegrationId& integration) override;
   Result<std::vector<EventRecord>> list_events(const TenantId& tenant,
                                                const EventFilter& filter) override;
   Result<void> enqueue_delivery(const TenantId& tenant, const DeliveryRecord& delivery) override;
@@ -151,6 +173,10 @@ class SqliteStore final : public Store {
                                       const DeliveryResult& result) override;
   Result<std::vector<DeliveryRecord>> list_deliveries(
       const TenantId& tenant, const std::optional<IntegrationId>& integration, int limit) override;
+  Result<std::vector<DeliveryAttemptRecord>> list_delivery_attempts(const TenantId& tenant,
+                                                                    const DeliveryId& delivery,
+                                                                    int limit) override;
+  Result<StatusCounts> count_by_status() override;
 
   StoreStats stats() const override { return writer_->stats(); }
 

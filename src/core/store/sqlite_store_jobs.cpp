@@ -159,37 +159,57 @@ Result<JobPage> SqliteStore::list_jobs(const TenantId& tenant, const JobFilter& 
   return page;
 }
 
+namespace {
+
+Result<void> transition_job_row(Connection& c, const TenantId& tenant, const JobId& job,
+                                JobStatus expected, const JobTransition& t) {
+  // Compare-and-set on status (and on the stored output, when asked); NULL
+  // parameters keep the stored value.
+  Result<std::int64_t> changed = execute(
+      c,
+      "UPDATE jobs SET status = ?, dispatched_at = COALESCE(?, dispatched_at), "
+      "started_at = COALESCE(?, started_at), finished_at = COALESCE(?, finished_at), "
+      "exit_code = COALESCE(?, exit_code), signal = COALESCE(?, signal), "
+      "error = COALESCE(?, error), duration_ms = COALESCE(?, duration_ms) "
+      "WHERE tenant_id = ? AND id = ? AND status = ? AND stdout_bytes >= COALESCE(?, 0) "
+      "AND stderr_bytes >= COALESCE(?, 0)",
+      to_string(t.to), t.dispatched_at, t.started_at, t.finished_at, t.exit_code, t.signal, t.error,
+      t.duration_ms, tenant, job, to_string(expected), t.min_stdout_bytes, t.min_stderr_bytes);
+  if (!changed.ok()) return std::move(changed).error();
+  if (*changed == 1) return t.event ? insert_event_row(c, tenant, *t.event) : ok_result();
+  Result<bool> known = exists(c, "SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ?", tenant, job);
+  if (!known.ok()) return std::move(known).error();
+  if (!*known) return job_not_found();
+  Result<bool> same = exists(c, "SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ? AND status = ?",
+                             tenant, job, to_string(expected));
+  if (!same.ok()) return std::move(same).error();
+  if (*same) {
+    return Error::conflict("output_incomplete", "the job's output is not all stored yet");
+  }
+  return Error::conflict("job_status_conflict",
+                         "the job is no longer " + std::string(to_string(expected)));
+}
+
+}  // namespace
+
 Result<void> SqliteStore::transition_job(const TenantId& tenant, const JobId& job,
                                          JobStatus expected, const JobTransition& t) {
   if (t.event) SCRIPTMESH_RETURN_IF_ERROR(check_tenant(tenant, t.event->tenant_id));
-  return write<void>([&](Connection& c) -> Result<void> {
-    // Compare-and-set on status; NULL parameters keep the stored value.
-    Result<std::int64_t> changed =
-        execute(c,
-                "UPDATE jobs SET status = ?, dispatched_at = COALESCE(?, dispatched_at), "
-                "started_at = COALESCE(?, started_at), finished_at = COALESCE(?, finished_at), "
-                "exit_code = COALESCE(?, exit_code), signal = COALESCE(?, signal), "
-                "error = COALESCE(?, error), duration_ms = COALESCE(?, duration_ms) "
-                "WHERE tenant_id = ? AND id = ? AND status = ?",
-                to_string(t.to), t.dispatched_at, t.started_at, t.finished_at, t.exit_code,
-                t.signal, t.error, t.duration_ms, tenant, job, to_string(expected));
-    if (!changed.ok()) return std::move(changed).error();
-    if (*changed == 1) {
-      if (!t.event) return ok_result();
-      const EventRecord& e = *t.event;
-      Result<std::int64_t> inserted = execute(
-          c, "INSERT INTO events (" SM_EVENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)", e.id, tenant,
-          e.type, e.subject_id, e.data_json.empty() ? "{}" : e.data_json, e.created_at);
-      if (!inserted.ok()) return std::move(inserted).error();
-      return ok_result();
-    }
-    Result<bool> known =
-        exists(c, "SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ?", tenant, job);
-    if (!known.ok()) return std::move(known).error();
-    if (!*known) return job_not_found();
-    return Error::conflict("job_status_conflict",
-                           "the job is no longer " + std::string(to_string(expected)));
-  });
+  return write<void>(
+      [&](Connection& c) { return transition_job_row(c, tenant, job, expected, t); });
+}
+
+void SqliteStore::transition_job_async(const TenantId& tenant, const JobId& job, JobStatus expected,
+                                       JobTransition t, std::function<void(Result<void>)> done) {
+  if (t.event) {
+    Result<void> same_tenant = check_tenant(tenant, t.event->tenant_id);
+    if (!same_tenant.ok()) return done(std::move(same_tenant));
+  }
+  writer_->submit_async(
+      [tenant, job, expected, t = std::move(t)](Connection& c) {
+        return transition_job_row(c, tenant, job, expected, t);
+      },
+      std::move(done));
 }
 
 Result<std::vector<JobRecord>> SqliteStore::list_pending_jobs_before(WallTime created_before,
@@ -207,14 +227,21 @@ Result<std::vector<JobRecord>> SqliteStore::list_pending_jobs_before(WallTime cr
   });
 }
 
-Result<std::vector<JobRecord>> SqliteStore::fail_interrupted_jobs(WallTime now,
-                                                                  std::string_view reason) {
-  return write<std::vector<JobRecord>>([&](Connection& c) {
+Result<std::vector<JobRecord>> SqliteStore::fail_interrupted_jobs(
+    WallTime now, std::string_view reason,
+    const std::function<EventRecord(const JobRecord&)>& final_event) {
+  using Jobs = std::vector<JobRecord>;
+  return write<Jobs>([&](Connection& c) -> Result<Jobs> {
     // System-wide by design: run once at start-up, before any agent connects.
-    return query_all(c,
-                     "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? "
-                     "WHERE status IN ('dispatched', 'running') RETURNING " SM_JOB_COLUMNS,
-                     &read_job, reason, now);
+    Result<Jobs> failed =
+        query_all(c,
+                  "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? "
+                  "WHERE status IN ('dispatched', 'running') RETURNING " SM_JOB_COLUMNS,
+                  &read_job, reason, now);
+    if (!failed.ok() || !final_event) return failed;
+    for (const JobRecord& job : *failed)
+      SCRIPTMESH_RETURN_IF_ERROR(insert_event_row(c, job.tenant_id, final_event(job)));
+    return failed;
   });
 }
 

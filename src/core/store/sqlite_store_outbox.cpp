@@ -22,16 +22,11 @@ Result<void> check_limit(int limit) {
 
 Result<void> SqliteStore::append_event(const TenantId& tenant, const EventRecord& event) {
   SCRIPTMESH_RETURN_IF_ERROR(check_tenant(tenant, event.tenant_id));
-  const std::string data = event.data_json.empty() ? "{}" : event.data_json;
   return write<void>([&](Connection& c) -> Result<void> {
     Result<bool> known = exists(c, "SELECT 1 FROM tenants WHERE id = ?", tenant);
     if (!known.ok()) return std::move(known).error();
     if (!*known) return Error::not_found("tenant_not_found", "no such tenant");
-    Result<std::int64_t> inserted =
-        execute(c, "INSERT INTO events (" SM_EVENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)", event.id,
-                tenant, event.type, event.subject_id, data, event.created_at);
-    if (!inserted.ok()) return std::move(inserted).error();
-    return ok_result();
+    return insert_event_row(c, tenant, event);
   });
 }
 
@@ -120,14 +115,25 @@ Result<std::vector<DeliveryRecord>> SqliteStore::claim_due_deliveries(WallTime n
 
 Result<void> SqliteStore::record_delivery_result(const TenantId& tenant, const DeliveryId& delivery,
                                                  const DeliveryResult& result) {
-  return write<void>([&](Connection& c) {
-    return require_changed(
+  return write<void>([&](Connection& c) -> Result<void> {
+    SCRIPTMESH_RETURN_IF_ERROR(require_changed(
         execute(c,
                 "UPDATE deliveries SET status = ?, last_status_code = ?, last_error = ?, "
                 "next_attempt_at = ? WHERE tenant_id = ? AND id = ?",
                 to_string(result.status), result.status_code, nullable(result.error),
                 result.next_attempt_at, tenant, delivery),
-        Error::not_found("delivery_not_found", "no such delivery"));
+        Error::not_found("delivery_not_found", "no such delivery")));
+    // The attempt number is the one the claim counted. A late result of an
+    // attempt whose lease ran out replaces the row of the same number.
+    Result<std::int64_t> logged = execute(
+        c,
+        "INSERT OR REPLACE INTO delivery_attempts (delivery_id, tenant_id, attempt, status, "
+        "status_code, error, at) SELECT id, tenant_id, attempts, ?, ?, ?, ? FROM deliveries "
+        "WHERE tenant_id = ? AND id = ?",
+        to_string(result.status), result.status_code, result.error, result.attempted_at, tenant,
+        delivery);
+    if (!logged.ok()) return std::move(logged).error();
+    return ok_result();
   });
 }
 

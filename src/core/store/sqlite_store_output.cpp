@@ -72,35 +72,67 @@ Result<bool> SqliteStore::append_job_output(const TenantId& tenant, const JobId&
   });
 }
 
+namespace {
+
+Result<std::int64_t> append_output_at_row(Connection& c, const TenantId& tenant, const JobId& job,
+                                          OutputStream stream, std::int64_t offset,
+                                          std::string_view data) {
+  Result<std::int64_t> stored = stream_bytes(c, tenant, job, stream);
+  if (!stored.ok()) return std::move(stored).error();
+  if (offset > *stored) {
+    return Error::conflict("output_gap", "output offset " + std::to_string(offset) +
+                                             " is beyond the " + std::to_string(*stored) +
+                                             " bytes stored");
+  }
+  const auto skip = static_cast<std::size_t>(*stored - offset);
+  if (skip >= data.size()) return *stored;
+  const std::string_view tail = data.substr(skip);
+  // The tail's offset doubles as its seq: offsets only grow, so it is unique
+  // within the stream, like the counters append_job_output is given.
+  Result<std::int64_t> inserted =
+      execute(c,
+              "INSERT INTO job_output_chunks "
+              "(tenant_id, job_id, stream, seq, byte_offset, data) "
+              "VALUES (?, ?, ?, ?, ?, ?)",
+              tenant, job, to_string(stream), *stored, *stored, Blob{tail});
+  if (!inserted.ok()) return std::move(inserted).error();
+  Result<std::int64_t> counted =
+      execute(c, add_bytes_sql(stream), static_cast<std::int64_t>(tail.size()), tenant, job);
+  if (!counted.ok()) return std::move(counted).error();
+  return *stored + static_cast<std::int64_t>(tail.size());
+}
+
+}  // namespace
+
 Result<std::int64_t> SqliteStore::append_job_output_at(const TenantId& tenant, const JobId& job,
                                                        OutputStream stream, std::int64_t offset,
                                                        std::string_view data) {
   if (offset < 0) return Error::invalid_argument("invalid_range", "offset must not be negative");
-  const std::string_view stream_name = to_string(stream);
-  return write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
-    Result<std::int64_t> stored = stream_bytes(c, tenant, job, stream);
-    if (!stored.ok()) return std::move(stored).error();
-    if (offset > *stored) {
-      return Error::conflict("output_gap", "output offset " + std::to_string(offset) +
-                                               " is beyond the " + std::to_string(*stored) +
-                                               " bytes stored");
-    }
-    const auto skip = static_cast<std::size_t>(*stored - offset);
-    if (skip >= data.size()) return *stored;
-    const std::string_view tail = data.substr(skip);
-    // The tail's offset doubles as its seq: offsets only grow, so it is unique
-    // within the stream, like the counters append_job_output is given.
-    Result<std::int64_t> inserted = execute(c,
-                                            "INSERT INTO job_output_chunks "
-                                            "(tenant_id, job_id, stream, seq, byte_offset, data) "
-                                            "VALUES (?, ?, ?, ?, ?, ?)",
-                                            tenant, job, stream_name, *stored, *stored, Blob{tail});
-    if (!inserted.ok()) return std::move(inserted).error();
-    Result<std::int64_t> counted =
-        execute(c, add_bytes_sql(stream), static_cast<std::int64_t>(tail.size()), tenant, job);
-    if (!counted.ok()) return std::move(counted).error();
-    return *stored + static_cast<std::int64_t>(tail.size());
-  });
+  return write<std::int64_t>(
+      [&](Connection& c) { return append_output_at_row(c, tenant, job, stream, offset, data); });
+}
+
+void SqliteStore::append_job_output_at_async(const TenantId& tenant, const JobId& job,
+                                             OutputStream stream, std::int64_t offset,
+                                             std::string data,
+                                             std::function<void(Result<std::int64_t>)> done) {
+  if (offset < 0) {
+    return done(Error::invalid_argument("invalid_range", "offset must not be negative"));
+  }
+  // The length is handed from the write to `done` through a shared slot:
+  // the writer runs the write, then the completion, on its one thread.
+  auto length = std::make_shared<std::int64_t>(0);
+  writer_->submit_async(
+      [tenant, job, stream, offset, data = std::move(data), length](Connection& c) -> Result<void> {
+        Result<std::int64_t> r = append_output_at_row(c, tenant, job, stream, offset, data);
+        if (!r.ok()) return std::move(r).error();
+        *length = *r;
+        return ok_result();
+      },
+      [length, done = std::move(done)](Result<void> committed) {
+        if (!committed.ok()) return done(std::move(committed).error());
+        done(*length);
+      });
 }
 
 Result<std::string> SqliteStore::read_job_output(const TenantId& tenant, const JobId& job,
@@ -144,12 +176,26 @@ Result<std::string> SqliteStore::read_job_output(const TenantId& tenant, const J
 }
 
 Result<std::int64_t> SqliteStore::delete_jobs_before(const TenantId& tenant, WallTime cutoff) {
-  return write<std::int64_t>([&](Connection& c) {
+  return write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
     // Output chunks go with their jobs (ON DELETE CASCADE).
-    return execute(c,
-                   "DELETE FROM jobs WHERE tenant_id = ? AND created_at < ? "
-                   "AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled')",
-                   tenant, cutoff);
+    Result<std::int64_t> jobs =
+        execute(c,
+                "DELETE FROM jobs WHERE tenant_id = ? AND created_at < ? "
+                "AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled')",
+                tenant, cutoff);
+    if (!jobs.ok()) return jobs;
+    // The history of the same age goes too: events, and deliveries that are
+    // done with (their attempts cascade). Pending ones are still owed.
+    Result<std::int64_t> events =
+        execute(c, "DELETE FROM events WHERE tenant_id = ? AND created_at < ?", tenant, cutoff);
+    if (!events.ok()) return std::move(events).error();
+    Result<std::int64_t> deliveries =
+        execute(c,
+                "DELETE FROM deliveries WHERE tenant_id = ? AND created_at < ? "
+                "AND status IN ('succeeded', 'failed')",
+                tenant, cutoff);
+    if (!deliveries.ok()) return std::move(deliveries).error();
+    return jobs;
   });
 }
 

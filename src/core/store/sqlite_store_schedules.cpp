@@ -58,15 +58,6 @@ Result<void> insert_schedule_event(Connection& c, const TenantId& tenant,
   return ok_result();
 }
 
-Result<void> insert_tenant_event(Connection& c, const TenantId& tenant, const EventRecord& e) {
-  const std::string data = e.data_json.empty() ? "{}" : e.data_json;
-  Result<std::int64_t> inserted =
-      execute(c, "INSERT INTO events (" SM_EVENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)", e.id,
-              tenant, e.type, e.subject_id, data, e.created_at);
-  if (!inserted.ok()) return std::move(inserted).error();
-  return ok_result();
-}
-
 Result<void> check_fire_tenants(const TenantId& tenant, const ScheduleFire& fire) {
   for (const JobRecord& job : fire.jobs)
     SCRIPTMESH_RETURN_IF_ERROR(check_tenant(tenant, job.tenant_id));
@@ -251,7 +242,7 @@ Result<void> SqliteStore::commit_schedule_fire(const TenantId& tenant, const Sch
     for (const ScheduleEventRecord& e : fire.events)
       SCRIPTMESH_RETURN_IF_ERROR(insert_schedule_event(c, tenant, e));
     for (const EventRecord& e : fire.tenant_events)
-      SCRIPTMESH_RETURN_IF_ERROR(insert_tenant_event(c, tenant, e));
+      SCRIPTMESH_RETURN_IF_ERROR(insert_event_row(c, tenant, e));
     return ok_result();
   });
 }

@@ -1,6 +1,7 @@
 #include "core/store/sqlite_writer.hpp"
 
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -25,19 +26,37 @@ void Writer::shutdown() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<void> Writer::submit(Work work) {
-  Pending pending;
-  pending.work = std::move(work);
+bool Writer::enqueue(Pending* pending) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return Error::unavailable("store_closed", "the store is shutting down");
-    queue_.push_back(&pending);
+    if (stopping_) return false;
+    queue_.push_back(pending);
     if (hooks_.after_enqueue) hooks_.after_enqueue(queue_.size());
   }
   wake_.notify_one();
+  return true;
+}
+
+Result<void> Writer::submit(Work work) {
+  Pending pending;
+  pending.work = std::move(work);
+  if (!enqueue(&pending)) {
+    return Error::unavailable("store_closed", "the store is shutting down");
+  }
   std::unique_lock lock(pending.mu);
   pending.done.wait(lock, [&] { return pending.result.has_value(); });
   return std::move(*pending.result);
+}
+
+void Writer::submit_async(Work work, std::function<void(Result<void>)> done) {
+  auto pending = std::make_unique<Pending>();
+  pending->work = std::move(work);
+  pending->callback = std::move(done);
+  if (!enqueue(pending.get())) {
+    pending->callback(Error::unavailable("store_closed", "the store is shutting down"));
+    return;
+  }
+  (void)pending.release();  // the writer deletes it after the callback
 }
 
 StoreStats Writer::stats() const {
@@ -155,6 +174,11 @@ void Writer::complete(std::span<Pending* const> batch, std::vector<Result<void>>
   failed_writes_.fetch_add(failed);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Pending& p = *batch[i];
+    if (p.callback) {
+      std::unique_ptr<Pending> owned(&p);
+      p.callback(std::move(results[i]));
+      continue;
+    }
     std::lock_guard lock(p.mu);
     p.result = std::move(results[i]);
     p.done.notify_one();

@@ -59,6 +59,13 @@ class Writer {
   // abandon the whole transaction.
   [[nodiscard]] Result<void> submit(Work work);
 
+  // As submit(), but returns at once: `done` gets the Result once the
+  // transaction has committed (or failed), called on the writer thread. It
+  // must be quick and must not write to the store (the writer would wait for
+  // itself). Writes submitted from one thread commit in submission order,
+  // whichever of the two calls submitted them.
+  void submit_async(Work work, std::function<void(Result<void>)> done);
+
   // Commits everything already queued, then stops the thread. Later submits
   // answer "store_closed". Idempotent; the connection stays open.
   void shutdown();
@@ -70,12 +77,17 @@ class Writer {
   // One submitted write, on its caller's stack. The writer publishes the
   // result under `mu` and notifies while still holding it, so the caller
   // cannot return (and destroy this) before the writer is done with it.
+  // An asynchronous one is owned by the queue and deleted once `callback`
+  // ran.
   struct Pending {
     Work work;
     std::mutex mu;
     std::condition_variable done;
-    std::optional<Result<void>> result;  // guarded by mu
+    std::optional<Result<void>> result;          // guarded by mu
+    std::function<void(Result<void>)> callback;  // set: asynchronous
   };
+  // Queues `pending`; false once shutdown began.
+  bool enqueue(Pending* pending);
 
   void run();
   // Runs a prefix of `batch` in one transaction and hands out the results;

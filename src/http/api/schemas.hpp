@@ -202,6 +202,56 @@ inline constexpr std::string_view kApiKeyList = R"({"type":"object",
  "required":["api_keys"],
  "properties":{"api_keys":{"type":"array","items":{"$ref":"#/components/schemas/ApiKey"}}}})";
 
+inline constexpr std::string_view kCreateIntegration = R"({"allOf":[
+ {"$ref":"#/components/schemas/IntegrationFields"},
+ {"type":"object","required":["type","name","config","events"],
+  "properties":{"type":{"$ref":"#/components/schemas/IntegrationType"}}}]})";
+
+inline constexpr std::string_view kUpdateIntegration =
+    R"({"$ref":"#/components/schemas/IntegrationFields"})";
+
+inline constexpr std::string_view kIntegrationRef =
+    R"({"$ref":"#/components/schemas/Integration"})";
+
+inline constexpr std::string_view kIntegrationList = R"({"type":"object",
+ "required":["integrations"],
+ "properties":{"integrations":{"type":"array","items":{"$ref":"#/components/schemas/Integration"}}}})";
+
+inline constexpr std::string_view kIntegrationTest = R"({"type":"object",
+ "required":["delivered","status_code","error"],
+ "properties":{
+  "delivered":{"type":"boolean","description":"the receiver answered 2xx"},
+  "status_code":{"type":["integer","null"]},
+  "error":{"type":"string","description":"why it was not delivered; empty when it was"}}})";
+
+inline constexpr std::string_view kDeliveryList = R"({"type":"object",
+ "required":["deliveries"],
+ "properties":{"deliveries":{"type":"array","items":{"type":"object",
+  "required":["id","event_id","event_type","status","attempts","created_at","attempt_history"],
+  "properties":{
+   "id":{"type":"string","description":"sent as X-ScriptMesh-Delivery by webhooks"},
+   "event_id":{"type":"string"},
+   "event_type":{"type":"string"},
+   "status":{"type":"string","enum":["pending","in_flight","succeeded","failed"],
+             "description":"failed includes given up after the last attempt"},
+   "attempts":{"type":"integer"},
+   "last_status_code":{"type":["integer","null"]},
+   "last_error":{"type":"string"},
+   "next_attempt_at":{"type":["string","null"],"format":"date-time",
+                      "description":"the next retry, while pending"},
+   "created_at":{"type":"string","format":"date-time"},
+   "attempt_history":{"type":"array","description":"newest first, at most 20",
+    "items":{"type":"object","required":["attempt","status","status_code","error","at"],
+     "properties":{
+      "attempt":{"type":"integer"},
+      "status":{"type":"string","description":"what the delivery became after it"},
+      "status_code":{"type":["integer","null"]},
+      "error":{"type":"string"},
+      "at":{"type":"string","format":"date-time"}}}}}}}}})";
+
+inline constexpr std::string_view kMetricsText = R"({"type":"string",
+ "description":"Prometheus text exposition format 0.0.4"})";
+
 }  // namespace scriptmesh::http::api::schema
 
 namespace scriptmesh::http::api {

@@ -1,4 +1,5 @@
 #include "scriptmesh/agent_hub.hpp"
+#include "scriptmesh/jobs.hpp"
 
 #include <doctest/doctest.h>
 
@@ -497,7 +498,8 @@ TEST_CASE("hub: a late result is recorded on a job failed by orchestrator_restar
   f.send(a, proto::Output{job.id.str(), OutputStream::kStdout, 0, "part"});
   f.hub().detach(a.session);
   // What the orchestrator does when it starts again.
-  auto failed = f.store().fail_interrupted_jobs(f.clock().now(), "orchestrator_restarted");
+  auto failed =
+      f.store().fail_interrupted_jobs(f.clock().now(), "orchestrator_restarted", job_final_event);
   REQUIRE_OK(failed);
   REQUIRE(failed->size() == 1);
   CHECK((*failed)[0].id == job.id);

@@ -246,8 +246,20 @@ class HubFixture {
     a.session = *session;
   }
 
+  // Hands `m` to the hub and waits until the store writes it started have
+  // committed, so a test reads their effect (and their acks) right after.
   void send(const TestAgent& a, const proto::AgentMessage& m) {
     hub_.received(a.session, proto::encode(m));
+    flush_writes();
+  }
+
+  // The hub writes started and output without waiting (Store's asynchronous
+  // calls); writes from one thread commit in order, so one synchronous write
+  // from this thread returns only after every earlier one is done. It names
+  // no tenant, so it changes nothing.
+  void flush_writes() {
+    (void)store_->update_agent_state(TenantId("tnt_flush"), AgentId("agt_flush"),
+                                     AgentStateUpdate{});
   }
 
   // Attaches and says hello; returns the welcome.

@@ -232,7 +232,14 @@ TEST_CASE("store: a transition's event is stored with it, and only when it commi
   JobTransition cancel;
   cancel.to = JobStatus::kCancelled;
   cancel.finished_at = at(5);
-  cancel.event = EventRecord{EventId("evt_job_1"), t, "job.cancelled", "job_1", "{\"x\":1}", at(5)};
+  EventRecord event;
+  event.id = EventId("evt_job_1");
+  event.tenant_id = t;
+  event.type = "job.cancelled";
+  event.subject_id = "job_1";
+  event.data_json = "{\"x\":1}";
+  event.created_at = at(5);
+  cancel.event = event;
   REQUIRE_OK(f.store().transition_job(t, JobId("job_1"), JobStatus::kPending, cancel));
   // The same change again loses the compare-and-set: no second event.
   CHECK_ERROR_CODE(f.store().transition_job(t, JobId("job_1"), JobStatus::kPending, cancel),
@@ -272,7 +279,7 @@ TEST_CASE("store: restart recovery fails dispatched and running jobs only") {
   REQUIRE_OK(f.store().insert_jobs(b, {with_status("job_r", JobStatus::kRunning)}));
 
   f.reopen();  // as after a crash: the state is what was committed
-  auto failed = f.store().fail_interrupted_jobs(at(100), "orchestrator_restarted");
+  auto failed = f.store().fail_interrupted_jobs(at(100), "orchestrator_restarted", {});
   REQUIRE_OK(failed);
   REQUIRE(failed->size() == 2);
   for (const JobRecord& returned : *failed) {
