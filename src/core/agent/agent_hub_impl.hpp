@@ -280,8 +280,9 @@ class AgentHub::Impl {
   // committed still names the status it will find.
   std::mutex async_mu_;
   std::condition_variable async_idle_;
-  int async_writes_ = 0;                      // guarded by async_mu_
-  std::unordered_set<std::string> starting_;  // guarded by async_mu_; job ids
+  int async_writes_ = 0;  // guarded by async_mu_
+  // job id -> its started_at
+  std::unordered_map<std::string, WallTime> starting_;  // guarded by async_mu_
   void async_begun();
   void async_ended();
 };

@@ -107,7 +107,7 @@ void AgentHub::Impl::on_started(AgentSessionId session, const hub::SessionView& 
   async_begun();
   {
     std::lock_guard lock(async_mu_);
-    starting_.insert(m.job_id);
+    starting_.insert_or_assign(m.job_id, *t.started_at);
   }
   store_.transition_job_async(
       view.tenant, job->id, JobStatus::kDispatched, std::move(t),
@@ -155,11 +155,13 @@ void AgentHub::Impl::on_finished(AgentSessionId session, const hub::SessionView&
                                  const proto::Finished& m) {
   for (int attempt = 0; attempt < kFinishAttempts; ++attempt) {
     // Asked before the read: a start still in flight then commits before
-    // this result, whatever the read shows.
-    bool start_in_flight = false;
+    // this result, whatever the read shows, and the record handed to
+    // waiters must show it too.
+    std::optional<WallTime> start_in_flight;
     {
       std::lock_guard lock(async_mu_);
-      start_in_flight = starting_.contains(m.job_id);
+      auto it = starting_.find(m.job_id);
+      if (it != starting_.end()) start_in_flight = it->second;
     }
     std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
     if (!job) return;
@@ -171,6 +173,7 @@ void AgentHub::Impl::on_finished(AgentSessionId session, const hub::SessionView&
     }
     if (start_in_flight && job->status == JobStatus::kDispatched) {
       job->status = JobStatus::kRunning;
+      job->started_at = start_in_flight;
     }
     JobTransition t = result_transition(*job, m, clock_.now());
     // The output the agent reports must be stored before its result; output
