@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/agent/protocol.hpp"
+#include "core/store/sqlite_store_internal.hpp"
 #include "scriptmesh/agent_hub.hpp"
 #include "scriptmesh/agents.hpp"
 #include "scriptmesh/event_bus.hpp"
@@ -164,8 +165,11 @@ struct TestAgent {
 
 class HubFixture {
  public:
-  explicit HubFixture(AgentHubOptions options = test_hub_options())
-      : store_(open_store(dir_)),
+  // `hooks` steer the store's writer (sqlite_store_internal.hpp), e.g. to
+  // hold a transaction open while the hub goes on.
+  explicit HubFixture(AgentHubOptions options = test_hub_options(),
+                      store::SqliteTestHooks hooks = {})
+      : store_(open_store(dir_, std::move(hooks))),
         failing_(*store_),
         keyring_(std::vector<FernetKey>{FernetKey::generate()}),
         logger_(std::getenv("SCRIPTMESH_TEST_LOG") ? make_logfmt_logger(stderr, LogLevel::kDebug)
@@ -341,12 +345,12 @@ class HubFixture {
   }
 
  private:
-  static std::unique_ptr<Store> open_store(const TempDir& dir) {
+  static std::unique_ptr<Store> open_store(const TempDir& dir, store::SqliteTestHooks hooks) {
     SqliteStoreOptions options;
     options.path = dir / "scriptmesh.db";
     options.synchronous = SqliteSynchronous::kOff;
     options.read_connections = 2;
-    auto opened = open_sqlite_store(options);
+    auto opened = store::open_sqlite_store(options, hooks);
     REQUIRE_OK(opened);
     return std::move(opened).value();
   }
