@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,8 @@ inline constexpr std::string_view kIntegrationEventTypes[] = {
 inline constexpr std::size_t kMaxIntegrationsPerTenant = 50;
 inline constexpr std::size_t kMaxIntegrationNameBytes = 200;
 inline constexpr std::size_t kMaxIntegrationFilterValues = 50;
+// Test sends (send_test_async) in progress at once, across tenants.
+inline constexpr int kMaxConcurrentTests = 4;
 
 struct IntegrationSpec {
   std::string type;
@@ -134,11 +137,23 @@ class IntegrationService {
   // the receiver answered. Errors: not_found "integration_not_found".
   [[nodiscard]] Result<IntegrationTestResult> send_test(const Principal& caller,
                                                         const IntegrationId& id);
+  // As send_test, but the send runs on a thread of the service's own and
+  // `done` is called from it, so a slow receiver holds none of the caller's
+  // threads (the HTTP server's). Checks and lookups answer at once, on the
+  // calling thread. At most kMaxConcurrentTests sends run at a time; beyond
+  // them: resource_exhausted "too_many_tests".
+  void send_test_async(const Principal& caller, const IntegrationId& id,
+                       std::function<void(Result<IntegrationTestResult>)> done);
   // Newest first, at most `limit` (1..100), each with its attempts.
   // Errors: not_found "integration_not_found"; invalid_argument "invalid_limit".
   [[nodiscard]] Result<std::vector<IntegrationDelivery>> deliveries(const Principal& caller,
                                                                     const IntegrationId& id,
                                                                     int limit);
+
+  // Waits for test sends still running (each bounded by its timeout).
+  ~IntegrationService();
+  IntegrationService(const IntegrationService&) = delete;
+  IntegrationService& operator=(const IntegrationService&) = delete;
 
   // The DeliveryWorker's handler for kIntegrationDeliveryKind.
   DeliveryOutcome deliver(const DeliveryRecord& delivery, std::chrono::milliseconds timeout);

@@ -121,6 +121,16 @@ Response with_integrations(ApiServices& s, const Request& request, RequestContex
   return handler(*s.integrations, request, ctx);
 }
 
+template <void (*handler)(IntegrationService&, const Request&, RequestContext&, Responder)>
+void with_integrations_async(ApiServices& s, const Request& request, RequestContext& ctx,
+                             Responder answer) {
+  if (s.integrations == nullptr) {
+    return answer(
+        error_response(Error::unavailable("unavailable", "integrations are not served here")));
+  }
+  handler(*s.integrations, request, ctx, std::move(answer));
+}
+
 constexpr QueryRow kDeliveriesQuery[] = {
     {"limit", R"({"type":"integer","minimum":1,"maximum":100,"default":50})",
      "Deliveries at most, newest first."},
@@ -271,8 +281,8 @@ constexpr RouteRow kRoutes[] = {
    &with_integrations<&api::delete_integration>, 204, kNone, kNone, {0, 0}},
   {Method::kPost, "/v1/integrations/{id}/test", "integrations.test", kAdmin,
    kScopeIntegrationsWrite, kRateDefault, "Send a sample job.failed event now and answer how "
-   "the receiver took it", &with_integrations<&api::test_integration>, 200, kNone,
-   sc::kIntegrationTest, {0, 0}},
+   "the receiver took it (429 too_many_tests while 4 are in progress)", nullptr, 200, kNone,
+   sc::kIntegrationTest, {429, 0}, {}, &with_integrations_async<&api::test_integration>},
   {Method::kGet, "/v1/integrations/{id}/deliveries", "integrations.deliveries", kMember,
    kScopeIntegrationsRead, kRateDefault, "The integration's deliveries, newest first, each "
    "with its attempts, status codes and next retry",

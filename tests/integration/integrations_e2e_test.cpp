@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -363,6 +364,37 @@ TEST_CASE("integrations: validation, roles, the test send and tenant isolation")
 
   CHECK(c.api.del("/v1/integrations/" + id, c.token).status == 204);
   CHECK(c.api.get("/v1/integrations/" + id, c.token).status == 404);
+}
+
+TEST_CASE("integrations: test sends to a receiver that never answers hold no server thread") {
+  Cluster c;
+  LoopbackReceiver receiver;
+  receiver.respond_next(CannedResponse::never(), 2);
+  auto created = create_integration(c, "webhook", {{"url", receiver.url("/slow")}});
+  const std::string id(created.at("id").as_string());
+  // Two test sends wait for the receiver (10 s each) on clients of their own.
+  std::vector<std::thread> senders;
+  std::vector<int> statuses(2, 0);
+  std::vector<int> delivered(2, 1);  // not vector<bool>: two threads write
+  for (int i = 0; i < 2; ++i) {
+    senders.emplace_back([&, i] {
+      ApiClient api(c.server.port());
+      auto r = api.post("/v1/integrations/" + id + "/test", json::object{}, c.token);
+      statuses[i] = r.status;
+      delivered[i] = r.status == 200 && r.json.at("delivered").as_bool() ? 1 : 0;
+    });
+  }
+  REQUIRE(receiver.wait_for_requests(2, 10s));
+  // Meanwhile the API answers at once, however few server threads there are.
+  ApiClient other(c.server.port());
+  const auto before = std::chrono::steady_clock::now();
+  CHECK(other.get("/v1/integrations/" + id, c.token).status == 200);
+  CHECK(other.get("/healthz").status == 200);
+  CHECK(std::chrono::steady_clock::now() - before < 2s);
+  for (std::thread& t : senders)
+    t.join();
+  CHECK(statuses == std::vector<int>{200, 200});
+  CHECK(delivered == std::vector<int>{0, 0});  // timed out
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // IntegrationService: sending. The DeliveryWorker's handler for integration
 // deliveries, the test send, and the deliveries list.
 #include <boost/json.hpp>
+#include <thread>
 #include <utility>
 
 #include "core/integrations/integration_formats.hpp"
@@ -12,6 +13,8 @@ namespace {
 
 constexpr int kMaxDeliveriesPage = 100;
 constexpr int kAttemptsShown = 20;
+// Bound of one test send: a person is waiting for the answer.
+constexpr std::chrono::milliseconds kTestTimeout{10'000};
 
 // Job and schedule events name an agent by id; messages read better with its
 // name, which is looked up when the event is sent (a deleted agent has none).
@@ -86,19 +89,53 @@ DeliveryOutcome IntegrationService::deliver(const DeliveryRecord& delivery,
   return impl_->send(*r, *event, delivery.id.str(), timeout);
 }
 
-Result<IntegrationTestResult> IntegrationService::send_test(const Principal& caller,
-                                                            const IntegrationId& id) {
+Result<IntegrationRecord> IntegrationService::Impl::test_target(const Principal& caller,
+                                                                const IntegrationId& id) {
   SCRIPTMESH_RETURN_IF_ERROR(authorize(caller, UserRole::kAdmin, kScopeIntegrationsWrite));
-  Result<IntegrationRecord> r = impl_->store.get_integration(caller.tenant_id, id);
-  if (!r.ok()) return std::move(r).error();
-  const IntegrationEvent sample = sample_event(caller.tenant_id.str(), impl_->clock.now());
-  const DeliveryOutcome outcome =
-      impl_->send(*r, sample, new_id("dlv"), std::chrono::milliseconds(10'000));
+  return store.get_integration(caller.tenant_id, id);
+}
+
+IntegrationTestResult IntegrationService::Impl::test_send(const IntegrationRecord& r) {
+  const IntegrationEvent sample = sample_event(r.tenant_id.str(), clock.now());
+  const DeliveryOutcome outcome = send(r, sample, new_id("dlv"), kTestTimeout);
   IntegrationTestResult result;
   result.delivered = outcome.kind == DeliveryOutcome::Kind::kSucceeded;
   result.status_code = outcome.status_code;
   result.error = outcome.error;
   return result;
+}
+
+Result<IntegrationTestResult> IntegrationService::send_test(const Principal& caller,
+                                                            const IntegrationId& id) {
+  Result<IntegrationRecord> r = impl_->test_target(caller, id);
+  if (!r.ok()) return std::move(r).error();
+  return impl_->test_send(*r);
+}
+
+void IntegrationService::send_test_async(const Principal& caller, const IntegrationId& id,
+                                         std::function<void(Result<IntegrationTestResult>)> done) {
+  Result<IntegrationRecord> r = impl_->test_target(caller, id);
+  if (!r.ok()) return done(std::move(r).error());
+  {
+    std::lock_guard lock(impl_->tests_mu);
+    if (impl_->tests_running >= kMaxConcurrentTests) {
+      return done(Error::resource_exhausted(
+          "too_many_tests", "too many test sends are in progress; try again in a few seconds"));
+    }
+    ++impl_->tests_running;
+  }
+  // Detached, but counted: the destructor waits for it, so the store and the
+  // HTTP client it uses are still there. `impl` keeps the counter alive.
+  std::thread([impl = impl_, record = std::move(*r), done = std::move(done)] {
+    done(impl->test_send(record));
+    std::lock_guard lock(impl->tests_mu);
+    if (--impl->tests_running == 0) impl->tests_idle.notify_all();
+  }).detach();
+}
+
+IntegrationService::~IntegrationService() {
+  std::unique_lock lock(impl_->tests_mu);
+  impl_->tests_idle.wait(lock, [&] { return impl_->tests_running == 0; });
 }
 
 Result<std::vector<IntegrationDelivery>> IntegrationService::deliveries(const Principal& caller,

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 #include "core/integrations/integration_event.hpp"
@@ -29,11 +31,20 @@ struct IntegrationService::Impl {
   // The stored event as the formats read it, with the agent's name added.
   [[nodiscard]] Result<IntegrationEvent> event_of(const TenantId& tenant, const EventId& id);
 
+  // The record of a test send the caller may make (role, existence).
+  [[nodiscard]] Result<IntegrationRecord> test_target(const Principal& caller,
+                                                      const IntegrationId& id);
+  IntegrationTestResult test_send(const IntegrationRecord& r);
+
   Store& store;
   const FernetKeyring& keyring;
   Clock& clock;
   HttpClient& http;
   const IntegrationServiceOptions options;
+
+  std::mutex tests_mu;
+  std::condition_variable tests_idle;
+  int tests_running = 0;  // guarded by tests_mu
 };
 
 }  // namespace scriptmesh

@@ -98,8 +98,7 @@ Result<std::optional<IntegrationFilters>> read_filters(const boost::json::object
   }
   IntegrationFilters out;
   auto list = [&](std::string_view key, std::vector<std::string>& into) -> Result<void> {
-    auto values =
-        optional_string_array(f, key, kMaxIntegrationFilterValues, kMaxFilterValueBytes);
+    auto values = optional_string_array(f, key, kMaxIntegrationFilterValues, kMaxFilterValueBytes);
     if (!values.ok()) return field_error("filters." + std::string(key), values.error().message());
     if (*values) into = std::move(**values);
     return ok_result();
@@ -166,8 +165,7 @@ Result<int> deliveries_limit(const Request& request) {
   if (!text) return kDefaultDeliveriesPage;
   int v = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < 1 ||
-      v > kMaxDeliveriesPage) {
+  if (ec != std::errc() || end != text->data() + text->size() || v < 1 || v > kMaxDeliveriesPage) {
     return field_error("limit", "must be an integer between 1 and 100");
   }
   return v;
@@ -248,18 +246,19 @@ Response delete_integration(IntegrationService& s, const Request& request, Reque
   }());
 }
 
-Response test_integration(IntegrationService& s, const Request& request, RequestContext& ctx) {
-  return respond([&]() -> Result<Response> {
-    auto who = caller(ctx);
-    SCRIPTMESH_RETURN_IF_ERROR(who);
-    auto id = integration_id(request);
-    SCRIPTMESH_RETURN_IF_ERROR(id);
-    auto result = s.send_test(*who, *id);
-    SCRIPTMESH_RETURN_IF_ERROR(result);
-    return json_response(200, boost::json::object{{"delivered", result->delivered},
-                                                  {"status_code", code_or_null(result->status_code)},
-                                                  {"error", result->error}});
-  }());
+void test_integration(IntegrationService& s, const Request& request, RequestContext& ctx,
+                      Responder answer) {
+  auto who = caller(ctx);
+  if (!who.ok()) return answer(error_response(who.error()));
+  auto id = integration_id(request);
+  if (!id.ok()) return answer(error_response(id.error()));
+  s.send_test_async(*who, *id, [answer](Result<IntegrationTestResult> result) {
+    if (!result.ok()) return answer(error_response(result.error()));
+    answer(
+        json_response(200, boost::json::object{{"delivered", result->delivered},
+                                               {"status_code", code_or_null(result->status_code)},
+                                               {"error", result->error}}));
+  });
 }
 
 Response list_integration_deliveries(IntegrationService& s, const Request& request,

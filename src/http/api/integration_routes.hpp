@@ -19,7 +19,10 @@ Response list_integrations(IntegrationService& s, const Request& request, Reques
 Response get_integration(IntegrationService& s, const Request& request, RequestContext& ctx);
 Response update_integration(IntegrationService& s, const Request& request, RequestContext& ctx);
 Response delete_integration(IntegrationService& s, const Request& request, RequestContext& ctx);
-Response test_integration(IntegrationService& s, const Request& request, RequestContext& ctx);
+// Asynchronous: the receiver may take up to 10 s, and no server thread
+// waits for it (IntegrationService::send_test_async).
+void test_integration(IntegrationService& s, const Request& request, RequestContext& ctx,
+                      Responder answer);
 // ?limit=1..100 (default 50), newest first.
 Response list_integration_deliveries(IntegrationService& s, const Request& request,
                                      RequestContext& ctx);
