@@ -86,8 +86,8 @@ class OrchestratorMetrics {
   // Where scriptmesh_agents{status} comes from: online and offline counts.
   void set_agent_counts_source(StatusCountsSource source);
 
-  // A schedule fired once.
-  void schedule_fired();
+  // Schedules started `count` jobs.
+  void schedule_fired(std::uint64_t count = 1);
   // `count` fire times of schedules were missed (e.g. while down).
   void schedule_missed(std::uint64_t count);
 

@@ -175,8 +175,7 @@ struct CoreServices {
     ScheduleEngineOptions options;
     options.logger = &logger;
     options.on_run = [&metrics](const ScheduleRunStats& stats) {
-      for (int i = 0; i < stats.jobs; ++i)
-        metrics.schedule_fired();
+      if (stats.jobs > 0) metrics.schedule_fired(static_cast<std::uint64_t>(stats.jobs));
       if (stats.missed > 0) metrics.schedule_missed(static_cast<std::uint64_t>(stats.missed));
     };
     return options;

@@ -100,8 +100,8 @@ void OrchestratorMetrics::set_agent_counts_source(StatusCountsSource source) {
   agents_.set_callback(as_gauge_callback(std::move(source)));
 }
 
-void OrchestratorMetrics::schedule_fired() {
-  schedule_fires_.inc();
+void OrchestratorMetrics::schedule_fired(std::uint64_t count) {
+  schedule_fires_.inc(static_cast<double>(count));
 }
 
 void OrchestratorMetrics::schedule_missed(std::uint64_t count) {

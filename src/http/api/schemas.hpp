@@ -249,9 +249,6 @@ inline constexpr std::string_view kDeliveryList = R"({"type":"object",
       "error":{"type":"string"},
       "at":{"type":"string","format":"date-time"}}}}}}}}})";
 
-inline constexpr std::string_view kMetricsText = R"({"type":"string",
- "description":"Prometheus text exposition format 0.0.4"})";
-
 }  // namespace scriptmesh::http::api::schema
 
 namespace scriptmesh::http::api {
