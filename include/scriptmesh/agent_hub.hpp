@@ -158,10 +158,13 @@ class AgentHub {
   [[nodiscard]] Result<AgentSessionId> attach(std::string_view agent_key,
                                               std::shared_ptr<AgentConnection> connection);
 
-  // One text frame from that connection. Processes it completely (store
-  // writes committed, answers queued) before returning: the caller reads the
-  // next frame only afterwards, which is the back-pressure. An unknown or
-  // detached session is ignored.
+  // One text frame from that connection. `started`, `output` and
+  // `finished` are written asynchronously, so that the caller may read the
+  // next frame while they commit (several then share a commit); what they
+  // answer (acks, the next dispatch) is sent once committed. Every other
+  // frame is processed completely before this returns. The agent's window
+  // and job slots bound what can be in flight. An unknown or detached
+  // session is ignored.
   void received(AgentSessionId session, std::string_view frame);
 
   // The connection is gone. Idempotent; unknown sessions are ignored.
@@ -170,6 +173,11 @@ class AgentHub {
   // Time-driven work; call about every 250 ms from one thread: heartbeat
   // timeouts, dispatch timeouts, lease expiry, waiter expiry.
   void tick();
+
+  // Returns once every asynchronous store write the hub has started, and
+  // what follows it (acks, dispatches, waiters woken, the on_job_final
+  // hook), is done. For tests; the destructor waits the same way.
+  void wait_idle();
 
   // Before a job is inserted: reserves a slot for it when its agent is
   // online with a free slot and nothing waiting before it (no dispatch
@@ -211,7 +219,9 @@ class AgentHub {
 
   // Called after every final transition the hub records (or that
   // cancel_job() records), after the waiters and the event; on the thread
-  // that made the transition. For webhooks. Set it before the hub is used.
+  // that made the transition, or, for a result from an agent, on the hub's
+  // own thread for what follows results. It may write to the store. For
+  // webhooks. Set it before the hub is used.
   void set_on_job_final(std::function<void(const JobRecord&)> hook);
 
   // True when the agent has a connection past hello right now.

@@ -595,6 +595,15 @@ class Store {
   virtual void transition_job_async(const TenantId& tenant, const JobId& job, JobStatus expected,
                                     JobTransition transition,
                                     std::function<void(Result<void>)> done) = 0;
+  // Moves up to `limit` (1..1000) of the agent's oldest pending jobs to
+  // dispatched at `dispatched_at`, in one write, and tells `done` which ones,
+  // oldest first, once committed (none when nothing is pending). Claiming
+  // and reading in one statement spares the dispatcher a read and a commit
+  // per job. `done` runs as for the asynchronous calls below.
+  // Errors: invalid_argument "invalid_limit".
+  virtual void claim_pending_jobs_async(
+      const TenantId& tenant, const AgentId& agent, int limit, WallTime dispatched_at,
+      std::function<void(Result<std::vector<JobRecord>>)> done) = 0;
   // System-wide, at start-up: every dispatched or running job becomes failed
   // with error `reason` and finished_at `now`, each with the event
   // `final_event` makes of its failed record, in one transaction. Returns
@@ -629,7 +638,8 @@ class Store {
   // its next message while earlier ones commit, so several commit together.
   // Writes submitted from one thread, synchronous or not, commit in the
   // order they were submitted. `done` runs on the store's own thread: it
-  // must be quick and must not call the store's writing functions.
+  // must be quick and must never wait for the store, so it may start
+  // asynchronous writes but must not call a synchronous writing function.
   virtual void append_job_output_at_async(const TenantId& tenant, const JobId& job,
                                           OutputStream stream, std::int64_t offset,
                                           std::string data,

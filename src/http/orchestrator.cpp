@@ -423,6 +423,10 @@ class OrchestratorImpl final : public Orchestrator {
   void stop() override {
     if (stopping_.exchange(true)) return;
     if (server_) server_->stop();
+    // Results still committing answer long polls through the server's
+    // io_context and call the webhook hook of background_: both must
+    // outlive them.
+    if (services_) services_->hub.wait_idle();
     if (services_) services_->schedule_engine.stop();
     // The ticker may answer long polls (JobService::wait): it stops while the
     // server's io_context still exists, so no answer is posted to a dead one.

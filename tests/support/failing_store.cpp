@@ -453,6 +453,13 @@ Result<StatusCounts> FailingStore::count_by_status() {
   return inner_.count_by_status();
 }
 
+void FailingStore::claim_pending_jobs_async(
+    const TenantId& tenant, const AgentId& agent, int limit, WallTime dispatched_at,
+    std::function<void(Result<std::vector<JobRecord>>)> done) {
+  if (auto e = gate()) return done(*std::move(e));
+  inner_.claim_pending_jobs_async(tenant, agent, limit, dispatched_at, std::move(done));
+}
+
 void FailingStore::transition_job_async(const TenantId& tenant, const JobId& job,
                                         JobStatus expected, JobTransition transition,
                                         std::function<void(Result<void>)> done) {

@@ -106,6 +106,9 @@ class FailingStore final : public Store {
   Result<std::vector<JobRecord>> fail_interrupted_jobs(
       WallTime now, std::string_view reason,
       const std::function<EventRecord(const JobRecord&)>& final_event) override;
+  void claim_pending_jobs_async(const TenantId& tenant, const AgentId& agent, int limit,
+                                WallTime dispatched_at,
+                                std::function<void(Result<std::vector<JobRecord>>)> done) override;
   void transition_job_async(const TenantId& tenant, const JobId& job, JobStatus expected,
                             JobTransition transition,
                             std::function<void(Result<void>)> done) override;

@@ -41,15 +41,17 @@ AgentHub::Impl::Impl(Store& store, Clock& clock, EventBus& events, Logger& logge
       waiters_(options.max_waiters) {}
 
 AgentHub::Impl::~Impl() {
-  {
-    std::unique_lock lock(async_mu_);
-    async_idle_.wait(lock, [&] { return async_writes_ == 0; });
-  }
+  wait_idle();
   // Nobody will finish these jobs through this hub any more: answer now
   // rather than leave a request hanging.
   for (auto& w : waiters_.take_all()) {
     w.callback(Error::unavailable("shutting_down", "the orchestrator is shutting down"));
   }
+}
+
+void AgentHub::Impl::wait_idle() {
+  std::unique_lock lock(async_mu_);
+  async_idle_.wait(lock, [&] { return async_writes_ == 0; });
 }
 
 void AgentHub::Impl::async_begun() {
@@ -109,6 +111,10 @@ void AgentHub::detach(AgentSessionId session) {
 
 void AgentHub::tick() {
   impl_->tick();
+}
+
+void AgentHub::wait_idle() {
+  impl_->wait_idle();
 }
 
 bool AgentHub::reserve_dispatch(const JobRecord& job) {

@@ -26,9 +26,11 @@ bool AgentHub::Impl::reserve_dispatch(const JobRecord& job) {
   auto live = live_.find(key);
   if (live == live_.end()) return false;
   hub::LiveAgent& agent = live->second;
-  // A running or owed dispatch round means older pending jobs may wait:
-  // they go first, so this one queues behind them.
-  if (!agent.hello_done || agent.dispatching || agent.dispatch_retry) return false;
+  // A running or owed dispatch round, or pending jobs not yet ruled out,
+  // mean older jobs may wait: they go first, so this one queues behind them.
+  if (!agent.hello_done || agent.dispatching || agent.dispatch_retry || agent.maybe_pending) {
+    return false;
+  }
   const auto busy = agent.in_flight.size() + agent.reserved.size();
   if (busy >= static_cast<std::size_t>(agent.max_concurrent)) return false;
   agent.reserved.insert(job.id.str());
@@ -50,7 +52,7 @@ void AgentHub::Impl::jobs_created(const std::vector<JobRecord>& jobs) {
     if (job.status == JobStatus::kPending) keys.insert(hub::agent_key(job.tenant_id, job.agent_id));
   }
   for (const std::string& key : keys)
-    dispatch_pending(key);
+    dispatch_pending(key, true);
 }
 
 void AgentHub::Impl::send_reserved(const JobRecord& job) {
@@ -78,7 +80,7 @@ void AgentHub::Impl::send_reserved(const JobRecord& job) {
       logger_.error("reserved job not put back to pending",
                     {{"job_id", id}, {"error", queued.error().to_string()}});
     }
-    dispatch_pending(key);
+    dispatch_pending(key, true);
     return;
   }
   send(connection, dispatch_of(job));
@@ -87,74 +89,79 @@ void AgentHub::Impl::send_reserved(const JobRecord& job) {
 
 // One dispatcher per agent at a time (LiveAgent::dispatching): two of them
 // would each see the same free slots and overfill the agent. A request that
-// arrives meanwhile sets dispatch_again, and the running dispatcher loops.
-void AgentHub::Impl::dispatch_pending(const std::string& key) {
-  AgentSessionId session = 0;
+// arrives meanwhile sets dispatch_again, and the round that is running
+// starts another when it ends.
+//
+// A round claims the agent's oldest pending jobs in one asynchronous store
+// write and sends them from its completion, so the thread that asked (an
+// agent's connection, handling a result) goes on at once instead of waiting
+// for a read and a commit per job.
+void AgentHub::Impl::dispatch_pending(const std::string& key, bool queued) {
+  std::optional<hub::DispatchSlots> slots;
   {
     std::lock_guard lock(mu_);
     auto live = live_.find(key);
     if (live == live_.end() || !live->second.hello_done) return;
+    if (queued) live->second.maybe_pending = true;
+    if (!live->second.maybe_pending) return;
     if (live->second.dispatching) {
       live->second.dispatch_again = true;
       return;
     }
-    live->second.dispatching = true;
-    session = live->second.session;
+    slots = begin_round_locked(live->second);
   }
-  for (;;) {
-    std::optional<hub::DispatchSlots> slots;
-    {
-      std::lock_guard lock(mu_);
-      auto live = live_.find(key);
-      // A replaced LiveAgent carries its own dispatching flag.
-      if (live == live_.end() || live->second.session != session) return;
-      live->second.dispatch_again = false;
-      const int free =
-          live->second.max_concurrent -
-          static_cast<int>(live->second.in_flight.size() + live->second.reserved.size());
-      if (free > 0)
-        slots = hub::DispatchSlots{live->second.tenant, live->second.agent, session, free};
-    }
-    const Round round = slots ? dispatch_batch(key, *slots) : Round::kDone;
-    std::lock_guard lock(mu_);
-    auto live = live_.find(key);
-    if (live == live_.end() || live->second.session != session) return;
-    if (round == Round::kFailed) live->second.dispatch_retry = true;
-    if (round != Round::kMore && !live->second.dispatch_again) {
-      live->second.dispatching = false;
-      return;
-    }
-  }
+  if (slots) claim_round(key, *slots);
 }
 
-AgentHub::Impl::Round AgentHub::Impl::dispatch_batch(const std::string& key,
-                                                     const hub::DispatchSlots& slots) {
-  JobFilter filter;
-  filter.agent_id = slots.agent;
-  filter.status = JobStatus::kPending;
-  filter.oldest_first = true;
-  filter.limit = std::min(slots.free, 1000);
-  Result<JobPage> page = store_.list_jobs(slots.tenant, filter);
-  if (!page.ok()) {
-    logger_.error("pending jobs not read",
-                  {{"agent_id", slots.agent.str()}, {"error", page.error().to_string()}});
-    return Round::kFailed;
-  }
-  bool raced = false;
-  for (const JobRecord& job : page->jobs) {
-    JobTransition t;
-    t.to = JobStatus::kDispatched;
-    t.dispatched_at = clock_.now();
-    Result<JobRecord> dispatched = transition(job, t);
-    if (!dispatched.ok()) {
-      if (dispatched.error().category() != ErrorCategory::kConflict) {
-        logger_.error("job not dispatched",
-                      {{"job_id", job.id.str()}, {"error", dispatched.error().to_string()}});
-        return Round::kFailed;
-      }
-      raced = true;  // cancelled or timed out meanwhile: its slot is still free
-      continue;
-    }
+std::optional<hub::DispatchSlots> AgentHub::Impl::begin_round_locked(hub::LiveAgent& agent) {
+  agent.dispatch_again = false;
+  const int free =
+      agent.max_concurrent - static_cast<int>(agent.in_flight.size() + agent.reserved.size());
+  agent.dispatching = free > 0;
+  if (!agent.dispatching) return std::nullopt;
+  return hub::DispatchSlots{agent.tenant, agent.agent, agent.session, free};
+}
+
+void AgentHub::Impl::claim_round(const std::string& key, const hub::DispatchSlots& slots) {
+  async_begun();
+  store_.claim_pending_jobs_async(
+      slots.tenant, slots.agent, std::min(slots.free, 1000), clock_.now(),
+      [this, key, slots](Result<std::vector<JobRecord>> claimed) {
+        bool failed = !claimed.ok();
+        if (failed) {
+          logger_.error("pending jobs not dispatched",
+                        {{"agent_id", slots.agent.str()}, {"error", claimed.error().to_string()}});
+        } else {
+          send_claimed(key, slots, *claimed);
+        }
+        std::optional<hub::DispatchSlots> next;
+        {
+          std::lock_guard lock(mu_);
+          auto live = live_.find(key);
+          // A replaced LiveAgent carries its own dispatching flag.
+          if (live != live_.end() && live->second.session == slots.session) {
+            if (failed) live->second.dispatch_retry = true;  // tick() tries again
+            // Fewer than asked for: none was left. A job queued meanwhile
+            // set dispatch_again, and then another round looks.
+            const std::size_t asked = static_cast<std::size_t>(std::min(slots.free, 1000));
+            if (!failed && claimed->size() < asked && !live->second.dispatch_again) {
+              live->second.maybe_pending = false;
+            }
+            if (live->second.dispatch_again) {
+              next = begin_round_locked(live->second);
+            } else {
+              live->second.dispatching = false;
+            }
+          }
+        }
+        if (next) claim_round(key, *next);
+        async_ended();
+      });
+}
+
+void AgentHub::Impl::send_claimed(const std::string& key, const hub::DispatchSlots& slots,
+                                  const std::vector<JobRecord>& jobs) {
+  for (const JobRecord& job : jobs) {
     std::shared_ptr<AgentConnection> connection;
     {
       std::lock_guard lock(mu_);
@@ -167,16 +174,26 @@ AgentHub::Impl::Round AgentHub::Impl::dispatch_batch(const std::string& key,
       }
     }
     if (!connection) {
-      // The connection went away before the job left: nobody has it.
+      // The connection went away before the job left: nobody has it, so it
+      // queues again. This runs on the store's thread, which may start a
+      // write but not wait for one.
       JobTransition back;
       back.to = JobStatus::kPending;
-      (void)store_.transition_job(job.tenant_id, job.id, JobStatus::kDispatched, back);
-      return Round::kDone;
+      async_begun();
+      store_.transition_job_async(job.tenant_id, job.id, JobStatus::kDispatched, back,
+                                  [this, id = job.id.str()](Result<void> queued) {
+                                    if (!queued.ok()) {
+                                      logger_.error(
+                                          "claimed job not put back to pending",
+                                          {{"job_id", id}, {"error", queued.error().to_string()}});
+                                    }
+                                    async_ended();
+                                  });
+      continue;
     }
-    send(connection, dispatch_of(*dispatched));
+    send(connection, dispatch_of(job));
     if (cancel_after_send(key, job.id.str())) send(connection, proto::Cancel{job.id.str()});
   }
-  return raced ? Round::kMore : Round::kDone;
 }
 
 Result<JobRecord> AgentHub::Impl::cancel_job(const JobRecord& given) {

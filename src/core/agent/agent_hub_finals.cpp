@@ -18,6 +18,21 @@ Result<JobRecord> AgentHub::Impl::transition(const JobRecord& job, const JobTran
   return after;
 }
 
+void AgentHub::Impl::transition_async(const JobRecord& job, const JobTransition& given,
+                                      std::function<void(Result<JobRecord>)> done) {
+  JobTransition t = given;
+  const bool becomes_final = is_final(t.to) && !is_final(job.status);
+  if (becomes_final && !t.finished_at) t.finished_at = clock_.now();
+  JobRecord after = hub::apply_transition(job, t);
+  if (becomes_final) t.event = job_final_event(after);
+  store_.transition_job_async(
+      job.tenant_id, job.id, job.status, std::move(t),
+      [after = std::move(after), done = std::move(done)](Result<void> stored) mutable {
+        if (!stored.ok()) return done(std::move(stored).error());
+        done(std::move(after));
+      });
+}
+
 void AgentHub::Impl::job_final(const JobRecord& job) {
   wake_waiters(job);
   announce_final(job);

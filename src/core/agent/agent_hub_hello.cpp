@@ -81,7 +81,7 @@ void AgentHub::Impl::on_hello(AgentSessionId session, const hub::SessionView& vi
   send(view.connection, welcome);
   for (std::string& job : cancels)
     send(view.connection, agent_protocol::Cancel{std::move(job)});
-  dispatch_pending(view.key);
+  dispatch_pending(view.key, true);
 }
 
 Result<void> AgentHub::Impl::fail_lost_jobs(const hub::SessionView& view,

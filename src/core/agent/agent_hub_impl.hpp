@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/agent/protocol.hpp"
+#include "core/agent/serial_executor.hpp"
 #include "core/jobs/job_waiters.hpp"
 #include "scriptmesh/agent_hub.hpp"
 #include "scriptmesh/event_bus.hpp"
@@ -77,6 +78,10 @@ struct LiveAgent {
   bool dispatch_again = false;
   // A dispatch round failed on the store: tick() tries again.
   bool dispatch_retry = false;
+  // False once a round found no pending job left and none was queued since:
+  // a freed slot then needs no round (a store write) at all, and the next
+  // trigger can take the slot directly (reserve_dispatch).
+  bool maybe_pending = true;
 };
 
 inline constexpr std::size_t kMaxOwnedCache = 4096;
@@ -178,6 +183,10 @@ class AgentHub::Impl {
                  const agent_protocol::Output& m);
   void on_finished(AgentSessionId session, const hub::SessionView& view,
                    const agent_protocol::Finished& m);
+  // One try at recording a result; a status that moved under it is re-read
+  // and tried again, up to kFinishAttempts.
+  void finish_attempt(AgentSessionId session, const hub::SessionView& view,
+                      const agent_protocol::Finished& m, int attempt);
   void on_rejected(AgentSessionId session, const hub::SessionView& view,
                    const agent_protocol::Rejected& m);
   // The job if it is this agent's; otherwise the agent is refused and
@@ -199,12 +208,20 @@ class AgentHub::Impl {
   // pending when the agent it was reserved on has gone meanwhile.
   void send_reserved(const JobRecord& job);
   // Fills the agent's free slots with its oldest pending jobs.
-  void dispatch_pending(const std::string& key);
-  enum class Round { kDone, kMore, kFailed };
-  // One round: dispatches up to slots.free pending jobs. kMore when another
-  // round may find more (a job was taken by someone else meanwhile), kFailed
-  // when the store failed (tick() retries).
-  Round dispatch_batch(const std::string& key, const hub::DispatchSlots& slots);
+  // `queued`: a job may just have become pending (created, put back, or not
+  // known, as after hello); otherwise only a freed slot asks.
+  void dispatch_pending(const std::string& key, bool queued);
+  // Counts the agent's free slots for a round and marks it dispatching;
+  // nullopt (and not dispatching) when none is free.
+  std::optional<hub::DispatchSlots> begin_round_locked(hub::LiveAgent& agent);
+  // One round: claims up to slots.free pending jobs in the store and sends
+  // them when that commits; then runs the next round when one was asked
+  // for meanwhile. A store failure sets dispatch_retry (tick() retries).
+  void claim_round(const std::string& key, const hub::DispatchSlots& slots);
+  // Sends claimed jobs to the session they were claimed for, or puts them
+  // back to pending when it is gone.
+  void send_claimed(const std::string& key, const hub::DispatchSlots& slots,
+                    const std::vector<JobRecord>& jobs);
   Result<JobRecord> cancel_job(const JobRecord& job);
   // Sends (or, for an agent that is away, remembers) `cancel` for a
   // dispatched/running job; false when no agent holds the job.
@@ -219,6 +236,9 @@ class AgentHub::Impl {
   // nobody: the caller runs job_final() (or its two halves, to answer the
   // agent in between) when the job has just become final.
   Result<JobRecord> transition(const JobRecord& job, const JobTransition& t);
+  // The same, asynchronously: `done` runs on the store's thread once committed.
+  void transition_async(const JobRecord& job, const JobTransition& t,
+                        std::function<void(Result<JobRecord>)> done);
   // wake_waiters() then announce_final().
   void job_final(const JobRecord& job);
   // Hands the final record to the job's long-poll waiters.
@@ -274,7 +294,7 @@ class AgentHub::Impl {
   std::array<std::mutex, 64> status_mu_;  // see the top of this file
   jobs::JobWaiters waiters_;              // has its own lock
 
-  // Asynchronous store writes (started, output) not yet completed: the
+  // Asynchronous store writes (started, output, dispatch claims) not yet completed: the
   // destructor waits for them, as their completions use this object. Jobs
   // whose running transition is among them, so a result read before it
   // committed still names the status it will find.
@@ -285,6 +305,13 @@ class AgentHub::Impl {
   std::unordered_map<std::string, WallTime> starting_;  // guarded by async_mu_
   void async_begun();
   void async_ended();
+  // Returns once async_writes_ is 0.
+  void wait_idle();
+
+  // What follows a committed result and may itself write to the store
+  // (announce_final, failures): run here, never on the store's thread.
+  // Last, so that it is gone before anything its tasks use.
+  SerialExecutor followups_;
 };
 
 }  // namespace scriptmesh

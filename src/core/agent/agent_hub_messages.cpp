@@ -1,6 +1,7 @@
 // Every agent message but hello: heartbeat, started, output, finished,
-// rejected. Each is handled to the end (store writes committed, answer
-// queued) before received() returns.
+// rejected. started, output and finished are written asynchronously (see
+// on_started and finish_attempt); the others are handled to the end before
+// received() returns.
 #include <algorithm>
 #include <type_traits>
 #include <utility>
@@ -153,53 +154,74 @@ void AgentHub::Impl::on_output(AgentSessionId session, const hub::SessionView& v
 
 void AgentHub::Impl::on_finished(AgentSessionId session, const hub::SessionView& view,
                                  const proto::Finished& m) {
-  for (int attempt = 0; attempt < kFinishAttempts; ++attempt) {
-    // Asked before the read: a start still in flight then commits before
-    // this result, whatever the read shows, and the record handed to
-    // waiters must show it too.
-    std::optional<WallTime> start_in_flight;
-    {
-      std::lock_guard lock(async_mu_);
-      auto it = starting_.find(m.job_id);
-      if (it != starting_.end()) start_in_flight = it->second;
-    }
-    std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
-    if (!job) return;
-    const bool already_final = is_final(job->status);
-    if (already_final && !hub::accepts_late_result(*job)) {
-      send(view.connection, proto::FinishedAck{m.job_id});  // a resend after a lost ack
-      release_slot(view.key, m.job_id);
-      return;
-    }
-    if (start_in_flight && job->status == JobStatus::kDispatched) {
-      job->status = JobStatus::kRunning;
-      job->started_at = start_in_flight;
-    }
-    JobTransition t = result_transition(*job, m, clock_.now());
-    // The output the agent reports must be stored before its result; output
-    // still on its way to the store is ahead of this write in its queue.
-    t.min_stdout_bytes = m.stdout_bytes;
-    t.min_stderr_bytes = m.stderr_bytes;
-    job->stdout_bytes = std::max(job->stdout_bytes, m.stdout_bytes);
-    job->stderr_bytes = std::max(job->stderr_bytes, m.stderr_bytes);
-    Result<JobRecord> done = transition(*job, t);
-    if (!done.ok() && done.error().code() == "output_incomplete") {
-      refuse(session, view, "output_incomplete");
-      return;
-    }
-    if (!done.ok() && done.error().category() == ErrorCategory::kConflict) continue;
-    if (!done.ok()) {
-      store_failed(session, view, done.error());
-      return;
-    }
-    if (!already_final) wake_waiters(*done);
-    send(view.connection, proto::FinishedAck{m.job_id});
-    release_slot(view.key, m.job_id);
-    if (!already_final) announce_final(*done);
+  finish_attempt(session, view, m, 0);
+}
+
+// The result is written asynchronously too, behind the job's output in the
+// store's queue, so the agent's next frames are read while it commits. Its
+// completion answers the agent, wakes waiters and frees the slot at once;
+// announcing the job and handling a failure may write to the store, which
+// the store's own thread must not wait for, so they go to followups_.
+void AgentHub::Impl::finish_attempt(AgentSessionId session, const hub::SessionView& view,
+                                    const proto::Finished& m, int attempt) {
+  if (attempt == kFinishAttempts) {
+    logger_.warn("job result not recorded: its status kept changing",
+                 {{"agent_id", view.agent.str()}, {"job_id", m.job_id}});
     return;
   }
-  logger_.warn("job result not recorded: its status kept changing",
-               {{"agent_id", view.agent.str()}, {"job_id", m.job_id}});
+  // Asked before the read: a start still in flight then commits before
+  // this result, whatever the read shows, and the record handed to
+  // waiters must show it too.
+  std::optional<WallTime> start_in_flight;
+  {
+    std::lock_guard lock(async_mu_);
+    auto it = starting_.find(m.job_id);
+    if (it != starting_.end()) start_in_flight = it->second;
+  }
+  std::optional<JobRecord> job = own_job(session, view, m.job_id, true);
+  if (!job) return;
+  const bool already_final = is_final(job->status);
+  if (already_final && !hub::accepts_late_result(*job)) {
+    send(view.connection, proto::FinishedAck{m.job_id});  // a resend after a lost ack
+    release_slot(view.key, m.job_id);
+    return;
+  }
+  if (start_in_flight && job->status == JobStatus::kDispatched) {
+    job->status = JobStatus::kRunning;
+    job->started_at = start_in_flight;
+  }
+  JobTransition t = result_transition(*job, m, clock_.now());
+  // The output the agent reports must be stored before its result; output
+  // still on its way to the store is ahead of this write in its queue.
+  t.min_stdout_bytes = m.stdout_bytes;
+  t.min_stderr_bytes = m.stderr_bytes;
+  job->stdout_bytes = std::max(job->stdout_bytes, m.stdout_bytes);
+  job->stderr_bytes = std::max(job->stderr_bytes, m.stderr_bytes);
+  async_begun();
+  transition_async(
+      *job, t, [this, session, view, m, attempt, already_final](Result<JobRecord> done) {
+        if (done.ok()) {
+          if (!already_final) wake_waiters(*done);
+          send(view.connection, proto::FinishedAck{m.job_id});
+          release_slot(view.key, m.job_id);
+          if (already_final) return async_ended();
+          followups_.post([this, job = std::move(done).value()] {
+            announce_final(job);
+            async_ended();
+          });
+          return;
+        }
+        followups_.post([this, session, view, m, attempt, error = std::move(done).error()] {
+          if (error.code() == "output_incomplete") {
+            refuse(session, view, "output_incomplete");
+          } else if (error.category() == ErrorCategory::kConflict) {
+            finish_attempt(session, view, m, attempt + 1);  // re-read and decide again
+          } else {
+            store_failed(session, view, error);
+          }
+          async_ended();
+        });
+      });
 }
 
 void AgentHub::Impl::on_rejected(AgentSessionId session, const hub::SessionView& view,
@@ -270,7 +292,7 @@ void AgentHub::Impl::release_slot(const std::string& key, const std::string& job
     live->second.owned.erase(job_id);
     live->second.cancel_requested.erase(job_id);
   }
-  dispatch_pending(key);
+  dispatch_pending(key, false);
 }
 
 void AgentHub::Impl::store_failed(AgentSessionId session, const hub::SessionView& view,

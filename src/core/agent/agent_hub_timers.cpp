@@ -43,7 +43,7 @@ void AgentHub::Impl::retry_failed_writes() {
     offline.swap(offline_retry_);
   }
   for (const std::string& key : redispatch)
-    dispatch_pending(key);
+    dispatch_pending(key, true);
   for (const auto& [key, entry] : offline)
     mark_offline(entry.first, entry.second);
 }

@@ -85,6 +85,7 @@ Result<void> AgentRuntime::load_spooled_jobs() {
     }
     Job& job = jobs_[id];
     job.id = id;
+    job.on_disk = true;
     job.finished = true;
     job.result = (*result)->finished;
     job.out.spooled = job.result.stdout_bytes;
@@ -114,6 +115,7 @@ void AgentRuntime::stop() {
   }
   {
     std::lock_guard lock(mu_);
+    spill_all_locked();  // undelivered results wait on disk for the next agent process
     pump_stop_ = true;
   }
   pump_cv_.notify_all();
@@ -139,6 +141,7 @@ void AgentRuntime::disconnected() {
   link_ = nullptr;
   welcomed_ = false;
   ++epoch_;
+  spill_all_locked();
 }
 
 void AgentRuntime::received(std::string_view frame) {
@@ -271,13 +274,49 @@ void AgentRuntime::on_finished_ack_locked(const proto::FinishedAck& ack) {
 }
 
 void AgentRuntime::drop_job_locked(std::string job_id) {
-  auto removed = spool_.remove_job(job_id);
-  if (!removed.ok()) {
-    logger_.error("cannot remove a delivered job's spool",
-                  {{"job_id", job_id}, {"error", removed.error().to_string()}});
+  auto it = jobs_.find(job_id);
+  if (it != jobs_.end() && it->second.on_disk) {
+    auto removed = spool_.remove_job(job_id);
+    if (!removed.ok()) {
+      logger_.error("cannot remove a delivered job's spool",
+                    {{"job_id", job_id}, {"error", removed.error().to_string()}});
+    }
   }
   jobs_.erase(job_id);
   pump_cv_.notify_all();
+}
+
+Result<void> AgentRuntime::spill_locked(Job& job) {
+  if (job.on_disk) return ok_result();
+  SCRIPTMESH_RETURN_IF_ERROR(spool_.create_job(job.dispatch));
+  Result<void> written = spool_.append(job.id, OutputStream::kStdout, job.held_out);
+  if (written.ok()) written = spool_.append(job.id, OutputStream::kStderr, job.held_err);
+  if (written.ok() && job.finished) {
+    proto::Finished finished = job.result;
+    written = spool_.write_result(SpooledResult{std::move(finished), clock_.now()});
+  }
+  if (!written.ok()) {
+    // Half a spool would be taken for a lost job by the next agent process.
+    (void)spool_.remove_job(job.id);
+    return written;
+  }
+  job.on_disk = true;
+  job.held_out.clear();
+  job.held_out.shrink_to_fit();
+  job.held_err.clear();
+  job.held_err.shrink_to_fit();
+  return ok_result();
+}
+
+void AgentRuntime::spill_all_locked() {
+  for (auto& [id, job] : jobs_) {
+    if (job.on_disk || job.discard) continue;
+    Result<void> spilled = spill_locked(job);
+    if (!spilled.ok()) {
+      logger_.error("cannot spool a held job; it is kept in memory only",
+                    {{"job_id", id}, {"error", spilled.error().to_string()}});
+    }
+  }
 }
 
 }  // namespace scriptmesh::agent

@@ -8,6 +8,15 @@
 // agent loses nothing: after each reconnect the orchestrator's welcome says
 // how much of each stream it holds and the runtime resends from there.
 //
+// A job dispatched over a live connection starts out held in memory: its
+// dispatch, output and result are written to the spool only when the
+// connection goes, the agent stops, or its output grows past
+// held_output_bytes. A short job whose result the orchestrator acknowledges
+// first never touches the disk; creating and deleting its spool files used
+// to be half of the agent's work per job. What an agent killed outright
+// loses is a held job's record, and the orchestrator already fails such a
+// job with agent_lost; held output it had acknowledged is stored.
+//
 // Threads: open() starts one pump thread, which sends output and finished
 // frames from the spool, and max_concurrent worker threads, which run the
 // processes. Every public method may be called from any thread; they are
@@ -85,6 +94,9 @@ struct AgentRuntimeOptions {
   std::string disk_path = "/";    // for disk_percent
   // Unacknowledged output bytes in flight per connection.
   std::size_t window_bytes = 8 * 1024 * 1024;
+  // Output a job may hold in memory (both streams) before it is spooled;
+  // 0 spools every job from its dispatch on.
+  std::size_t held_output_bytes = 64 * 1024;
   std::chrono::milliseconds kill_grace{5000};  // SIGTERM -> SIGKILL on timeout/cancel
   // The base environment of every job; the manifest's env may override LANG
   // (PATH and HOME are reserved to the agent).
@@ -155,6 +167,13 @@ class AgentRuntime {
     StreamCursor out;
     StreamCursor err;
     agent_protocol::Finished result;  // once finished; byte counts come from the cursors
+    // False while the job is held in memory (see the top of this file);
+    // then `dispatch` and the held streams (every byte since offset 0) are
+    // what spill_locked() writes to the spool.
+    bool on_disk = false;
+    agent_protocol::Dispatch dispatch;
+    std::string held_out;
+    std::string held_err;
   };
   // A job waiting for a worker.
   struct Run {
@@ -169,6 +188,7 @@ class AgentRuntime {
     OutputStream stream = OutputStream::kStdout;
     std::int64_t offset = 0;
     std::size_t length = 0;
+    std::optional<std::string> held;  // the bytes, for a job held in memory
   };
   struct Chunk {
     std::string frame;
@@ -185,6 +205,11 @@ class AgentRuntime {
   void on_output_ack_locked(const agent_protocol::OutputAck& ack);
   void on_finished_ack_locked(const agent_protocol::FinishedAck& ack);
   void drop_job_locked(std::string job_id);  // by value: callers pass the Job's own id
+  // Writes a held job to the spool (its result too, once finished); a no-op
+  // for a job already there. On failure the job stays held.
+  Result<void> spill_locked(Job& job);
+  // spill_locked() for every held job; failures are logged.
+  void spill_all_locked();
 
   // agent_runtime_dispatch.cpp
   void on_dispatch_locked(agent_protocol::Dispatch dispatch);
@@ -195,6 +220,7 @@ class AgentRuntime {
   void output_spooled(Job& job, OutputStream stream, std::size_t bytes);
   void abort_job(Job& job, std::string reason);
   void record_result(Job& job, agent_protocol::Finished finished);
+  void finish_locked(Job& job, agent_protocol::Finished finished);
 
   // agent_runtime_pump.cpp
   void pump_loop();

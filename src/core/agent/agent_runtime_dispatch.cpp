@@ -72,9 +72,10 @@ proto::Finished to_finished(const std::string& job_id, const Result<ProcessOutco
 
 }  // namespace
 
-// Appends each chunk to the spool, then tells the pump. A chunk that cannot
-// be spooled cannot be delivered either: the job is cancelled rather than
-// left to run with a hole in its output.
+// Appends each chunk to the job's held output while it fits, otherwise to
+// the spool, then tells the pump. A chunk that cannot be spooled cannot be
+// delivered either: the job is cancelled rather than left to run with a
+// hole in its output.
 class AgentRuntime::JobSink final : public OutputSink {
  public:
   JobSink(AgentRuntime& runtime, Job& job) : runtime_(runtime), job_(job) {}
@@ -83,21 +84,39 @@ class AgentRuntime::JobSink final : public OutputSink {
     if (failed_) return;
     const OutputStream s =
         stream == ProcessStream::kStdout ? OutputStream::kStdout : OutputStream::kStderr;
-    auto appended = runtime_.spool_.append(job_.id, s, bytes);
-    if (!appended.ok()) {
+    Result<void> stored = hold(s, bytes);
+    if (stored.ok() && !held_) stored = runtime_.spool_.append(job_.id, s, bytes);
+    if (!stored.ok()) {
       failed_ = true;
       runtime_.logger_.error("cannot spool job output; cancelling the job",
-                             {{"job_id", job_.id}, {"error", appended.error().to_string()}});
+                             {{"job_id", job_.id}, {"error", stored.error().to_string()}});
       runtime_.abort_job(job_, "spool_write_failed");
       return;
     }
-    runtime_.output_spooled(job_, s, bytes.size());
+    if (!held_) runtime_.output_spooled(job_, s, bytes.size());
   }
 
  private:
+  // Keeps `bytes` in memory when the job is held and they fit (held_ then
+  // says so); spills the job to the spool when they do not.
+  Result<void> hold(OutputStream s, std::string_view bytes) {
+    std::lock_guard lock(runtime_.mu_);
+    held_ = false;
+    if (job_.on_disk) return ok_result();
+    const std::size_t total = job_.held_out.size() + job_.held_err.size() + bytes.size();
+    if (total > runtime_.options_.held_output_bytes) return runtime_.spill_locked(job_);
+    (s == OutputStream::kStdout ? job_.held_out : job_.held_err).append(bytes);
+    (s == OutputStream::kStdout ? job_.out : job_.err).spooled +=
+        static_cast<std::int64_t>(bytes.size());
+    runtime_.pump_cv_.notify_all();
+    held_ = true;
+    return ok_result();
+  }
+
   AgentRuntime& runtime_;
   Job& job_;  // active while the run lasts, so never erased meanwhile
   bool failed_ = false;
+  bool held_ = false;  // the last chunk went to memory
 };
 
 void AgentRuntime::on_dispatch_locked(proto::Dispatch dispatch) {
@@ -125,11 +144,18 @@ void AgentRuntime::on_dispatch_locked(proto::Dispatch dispatch) {
   if (auto spawnable = check_spawnable(*spec); !spawnable.ok()) {
     return reject_locked(id, spawnable.error());
   }
-  if (auto created = spool_.create_job(dispatch); !created.ok()) {
-    return reject_locked(id, created.error());
+  // Held in memory while the connection that brought it is up (see the
+  // top of agent_runtime.hpp); spooled at once otherwise.
+  const bool held = link_ != nullptr && welcomed_ && options_.held_output_bytes > 0;
+  if (!held) {
+    if (auto created = spool_.create_job(dispatch); !created.ok()) {
+      return reject_locked(id, created.error());
+    }
   }
   Job& job = jobs_[id];
   job.id = id;
+  job.on_disk = !held;
+  if (held) job.dispatch = dispatch;
   job.cancel = std::make_shared<CancelToken>();
   job.active = true;
   ++running_;
@@ -223,6 +249,16 @@ void AgentRuntime::record_result(Job& job, proto::Finished finished) {
     std::lock_guard lock(mu_);
     --running_;
     if (finished.error.empty()) finished.error = job.stop_reason;
+    // With no connection to take it, the result goes to disk.
+    if (!job.on_disk && (link_ == nullptr || !welcomed_)) {
+      if (Result<void> spilled = spill_locked(job); !spilled.ok()) {
+        logger_.error("cannot spool a held job; it is kept in memory only",
+                      {{"job_id", job.id}, {"error", spilled.error().to_string()}});
+      }
+    }
+    // A held job ends under this same lock, so a disconnect spills it
+    // with its result, or came first and made it spooled.
+    if (!job.on_disk) return finish_locked(job, std::move(finished));
   }
   auto written = spool_.write_result(SpooledResult{finished, clock_.now()});
   if (!written.ok()) {
@@ -231,6 +267,10 @@ void AgentRuntime::record_result(Job& job, proto::Finished finished) {
                   {{"job_id", job.id}, {"error", written.error().to_string()}});
   }
   std::lock_guard lock(mu_);
+  finish_locked(job, std::move(finished));
+}
+
+void AgentRuntime::finish_locked(Job& job, proto::Finished finished) {
   job.result = std::move(finished);
   job.finished = true;
   job.active = false;

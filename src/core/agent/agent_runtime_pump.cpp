@@ -1,8 +1,9 @@
 // AgentRuntime: the pump, which streams spooled output and results.
 //
 // The pump owns the sending of `output` and `finished` frames. It decides
-// what to send under the mutex, reads the spool and encodes without it (a
-// chunk is up to 1 MiB), then sends under the mutex again, but only if
+// what to send under the mutex (copying the bytes of a job held in memory),
+// reads the spool and encodes without it (a chunk is up to 1 MiB), then
+// sends under the mutex again, but only if
 // nothing moved meanwhile: the connection (epoch_) and the stream's `sent`
 // offset must be what they were when it decided. It sleeps on pump_cv_,
 // which every change that can create work notifies.
@@ -73,14 +74,20 @@ std::optional<AgentRuntime::ChunkPlan> AgentRuntime::plan_chunk_locked() {
       if (c.spooled <= c.sent) continue;
       pump_after_ = it->first;
       const std::int64_t length = std::min(c.spooled - c.sent, room);
-      return ChunkPlan{epoch_, job.id, stream, c.sent, static_cast<std::size_t>(length)};
+      ChunkPlan plan{epoch_, job.id, stream, c.sent, static_cast<std::size_t>(length), {}};
+      if (!job.on_disk) {
+        const std::string& held = stream == OutputStream::kStdout ? job.held_out : job.held_err;
+        plan.held = held.substr(static_cast<std::size_t>(c.sent), plan.length);
+      }
+      return plan;
     }
   }
   return std::nullopt;
 }
 
 Result<AgentRuntime::Chunk> AgentRuntime::read_chunk(const ChunkPlan& plan) const {
-  auto data = spool_.read(plan.job_id, plan.stream, plan.offset, plan.length);
+  auto data = plan.held ? Result<std::string>(*plan.held)
+                        : spool_.read(plan.job_id, plan.stream, plan.offset, plan.length);
   SCRIPTMESH_RETURN_IF_ERROR(data);
   Chunk chunk;
   chunk.bytes = data->size();

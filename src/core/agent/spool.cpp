@@ -24,6 +24,7 @@ using agent_protocol::Finished;
 constexpr const char* kDispatchFile = "dispatch.json";
 constexpr const char* kResultFile = "result.json";
 constexpr const char* kResultTempFile = "result.json.tmp";
+constexpr const char* kRecycleDir = ".recycle";
 // dispatch.json holds at most one frame; result.json is far smaller.
 constexpr std::size_t kMaxJsonFileBytes = agent_protocol::kMaxFrameBytes;
 
@@ -192,7 +193,7 @@ bool is_valid_job_id(std::string_view job_id) noexcept {
   });
 }
 
-Spool::Spool(std::string dir) : dir_(std::move(dir)) {}
+Spool::Spool(std::string dir) : dir_(std::move(dir)), recycle_dir_(dir_ + "/" + kRecycleDir) {}
 
 Result<std::string> Spool::job_path(std::string_view job_id) const {
   if (!is_valid_job_id(job_id)) {
@@ -214,6 +215,15 @@ Result<std::vector<std::string>> Spool::open(WallTime now) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return io_error(parent.string(), ec.value());
   SCRIPTMESH_RETURN_IF_ERROR(make_directory(dir_));
+  // Whatever an earlier agent process left for reuse is not known to be
+  // whole: start the recycling afresh.
+  std::filesystem::remove_all(recycle_dir_, ec);
+  if (ec) return io_error(recycle_dir_, ec.value());
+  SCRIPTMESH_RETURN_IF_ERROR(make_directory(recycle_dir_));
+  {
+    std::lock_guard lock(recycled_mu_);
+    recycled_.clear();
+  }
 
   auto jobs = list_jobs();
   SCRIPTMESH_RETURN_IF_ERROR(jobs);
@@ -241,6 +251,11 @@ Result<std::vector<std::string>> Spool::open(WallTime now) {
 Result<void> Spool::create_job(const Dispatch& dispatch) const {
   auto dir = job_path(dispatch.job_id);
   SCRIPTMESH_RETURN_IF_ERROR(dir);
+  const std::string dispatch_json = agent_protocol::encode(dispatch);
+  if (is_directory(*dir)) {
+    return Error::conflict("spool_job_exists", *dir + ": the job is already spooled");
+  }
+  if (reuse(*dir, dispatch_json)) return ok_result();
   if (::mkdir(dir->c_str(), 0700) != 0) {
     if (errno == EEXIST) {
       return Error::conflict("spool_job_exists", *dir + ": the job is already spooled");
@@ -248,8 +263,7 @@ Result<void> Spool::create_job(const Dispatch& dispatch) const {
     return io_error(*dir, errno);
   }
   auto created = [&]() -> Result<void> {
-    SCRIPTMESH_RETURN_IF_ERROR(
-        create_file(*dir + "/" + kDispatchFile, agent_protocol::encode(dispatch)));
+    SCRIPTMESH_RETURN_IF_ERROR(create_file(*dir + "/" + kDispatchFile, dispatch_json));
     SCRIPTMESH_RETURN_IF_ERROR(create_file(*dir + "/stdout", ""));
     return create_file(*dir + "/stderr", "");
   }();
@@ -373,10 +387,57 @@ Result<std::vector<std::string>> Spool::list_jobs() const {
 Result<void> Spool::remove_job(std::string_view job_id) const {
   auto dir = job_path(job_id);
   SCRIPTMESH_RETURN_IF_ERROR(dir);
+  if (!is_directory(*dir) || recycle(*dir, job_id)) return ok_result();
   std::error_code ec;
   std::filesystem::remove_all(*dir, ec);
   if (ec) return io_error(*dir, ec.value());
   return ok_result();
+}
+
+bool Spool::recycle(const std::string& dir, std::string_view job_id) const {
+  {
+    std::lock_guard lock(recycled_mu_);
+    if (recycled_.size() >= kMaxRecycled) return false;
+  }
+  const std::string spare = recycle_dir_ + "/" + std::string(job_id);
+  if (::rename(dir.c_str(), spare.c_str()) != 0) return false;
+  // Out of the spool first, then emptied: a crash in between leaves only
+  // .recycle to clean. The result becomes the next job's temporary file.
+  const bool emptied = ::truncate((spare + "/stdout").c_str(), 0) == 0 &&
+                       ::truncate((spare + "/stderr").c_str(), 0) == 0 &&
+                       ::access((spare + "/" + kDispatchFile).c_str(), F_OK) == 0;
+  const std::string result = spare + "/" + kResultFile;
+  if (emptied &&
+      (::rename(result.c_str(), (spare + "/" + kResultTempFile).c_str()) == 0 || errno == ENOENT)) {
+    std::lock_guard lock(recycled_mu_);
+    recycled_.emplace_back(job_id);
+    return true;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(spare, ec);
+  return !ec;
+}
+
+bool Spool::reuse(const std::string& dir, std::string_view dispatch_json) const {
+  std::string name;
+  {
+    std::lock_guard lock(recycled_mu_);
+    if (recycled_.empty()) return false;
+    name = std::move(recycled_.back());
+    recycled_.pop_back();
+  }
+  const std::string spare = recycle_dir_ + "/" + name;
+  // The dispatch is written while the directory is still out of the spool,
+  // so a job directory never holds another job's dispatch.
+  bool ready = false;
+  {
+    Fd fd = open_file(spare + "/" + kDispatchFile, O_WRONLY | O_TRUNC);
+    ready = fd.valid() && write_all(fd.get(), spare, dispatch_json).ok();
+  }
+  if (ready && ::rename(spare.c_str(), dir.c_str()) == 0) return true;
+  std::error_code ec;
+  std::filesystem::remove_all(spare, ec);
+  return false;
 }
 
 }  // namespace scriptmesh::agent

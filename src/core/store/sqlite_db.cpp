@@ -223,6 +223,12 @@ Result<void> Connection::exec(const std::string& sql) {
   return sqlite_error(rc, nullptr, context);
 }
 
+Result<void> Connection::exec_cached(std::string_view sql) {
+  Result<Statement> stmt = prepare(sql);
+  if (!stmt.ok()) return std::move(stmt).error();
+  return stmt->run();
+}
+
 std::int64_t Connection::changes() const noexcept {
   return sqlite3_changes64(db_);
 }

@@ -126,6 +126,10 @@ class Connection {
   [[nodiscard]] Result<Statement> prepare(std::string_view sql);
   // Runs `sql` (one or more statements, no parameters, rows ignored).
   [[nodiscard]] Result<void> exec(const std::string& sql);
+  // Runs one statement without parameters through the statement cache: for
+  // the writer's BEGIN, SAVEPOINT, RELEASE and COMMIT, which exec() would
+  // parse again on every write.
+  [[nodiscard]] Result<void> exec_cached(std::string_view sql);
 
   // Rows changed by the last INSERT/UPDATE/DELETE.
   std::int64_t changes() const noexcept;

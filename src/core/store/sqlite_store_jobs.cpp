@@ -1,6 +1,9 @@
 // Jobs: insertion, lookup, paged listing and status transitions.
+#include <algorithm>
 #include <charconv>
+#include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/store/json_columns.hpp"
@@ -67,7 +70,11 @@ Result<void> add_filter_conditions(const JobFilter& f, std::string& sql,
   };
   if (f.agent_id) add(" AND agent_id = ?", f.agent_id->str());
   if (f.script) add(" AND script = ?", *f.script);
-  if (f.status) add(" AND status = ?", std::string(to_string(*f.status)));
+  // The status is written into the SQL, not bound: the partial indexes on
+  // status (jobs_pending, jobs_in_flight) make SQLite recompile a statement
+  // on every new value of a bound status, which cost the dispatcher a parse
+  // per round. The value comes from the enum, never from a caller's text.
+  if (f.status) sql += " AND status = '" + std::string(to_string(*f.status)) + "'";
   if (f.since) add(" AND created_at >= ?", to_unix_ms(*f.since));
   if (f.until) add(" AND created_at < ?", to_unix_ms(*f.until));
   if (f.schedule_id) add(" AND schedule_id = ?", f.schedule_id->str());
@@ -210,6 +217,37 @@ void SqliteStore::transition_job_async(const TenantId& tenant, const JobId& job,
         return transition_job_row(c, tenant, job, expected, t);
       },
       std::move(done));
+}
+
+void SqliteStore::claim_pending_jobs_async(
+    const TenantId& tenant, const AgentId& agent, int limit, WallTime dispatched_at,
+    std::function<void(Result<std::vector<JobRecord>>)> done) {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return done(Error::invalid_argument("invalid_limit", "limit must be between 1 and 1000"));
+  }
+  // As for output appends: the rows go from the write to `done` through a
+  // shared slot, both run on the writer's one thread.
+  auto claimed = std::make_shared<std::vector<JobRecord>>();
+  writer_->submit_async(
+      [tenant, agent, limit, dispatched_at, claimed](Connection& c) -> Result<void> {
+        // RETURNING gives no order: the caller gets them sorted below.
+        Result<std::vector<JobRecord>> rows = query_all(
+            c,
+            "UPDATE jobs SET status = 'dispatched', dispatched_at = ? WHERE id IN "
+            "(SELECT id FROM jobs WHERE tenant_id = ? AND agent_id = ? AND status = 'pending' "
+            "ORDER BY created_at, id LIMIT ?) RETURNING " SM_JOB_COLUMNS,
+            &read_job, dispatched_at, tenant, agent, static_cast<std::int64_t>(limit));
+        if (!rows.ok()) return std::move(rows).error();
+        *claimed = std::move(rows).value();
+        return ok_result();
+      },
+      [claimed, done = std::move(done)](Result<void> committed) {
+        if (!committed.ok()) return done(std::move(committed).error());
+        std::sort(claimed->begin(), claimed->end(), [](const JobRecord& a, const JobRecord& b) {
+          return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+        });
+        done(std::move(*claimed));
+      });
 }
 
 Result<std::vector<JobRecord>> SqliteStore::list_pending_jobs_before(WallTime created_before,

@@ -90,7 +90,7 @@ void Writer::run() {
 std::size_t Writer::run_transaction(std::span<Pending* const> batch) {
   write_transactions_.fetch_add(1);
   std::vector<Result<void>> results;
-  Result<void> begin = conn_->exec("BEGIN IMMEDIATE");
+  Result<void> begin = conn_->exec_cached("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     results.assign(batch.size(), begin);
   } else {
@@ -123,7 +123,7 @@ std::vector<Result<void>> Writer::run_writes(std::span<Pending* const> batch) {
 }
 
 Result<void> Writer::run_one(Pending& pending) {
-  SCRIPTMESH_RETURN_IF_ERROR(conn_->exec("SAVEPOINT write"));
+  SCRIPTMESH_RETURN_IF_ERROR(conn_->exec_cached("SAVEPOINT write"));
   Result<void> result = ok_result();
   try {
     result = pending.work(*conn_);
@@ -133,7 +133,7 @@ Result<void> Writer::run_one(Pending& pending) {
     result = Error::internal("store_error", "write threw a non-standard exception");
   }
   if (result.ok()) {
-    Result<void> release = conn_->exec("RELEASE write");
+    Result<void> release = conn_->exec_cached("RELEASE write");
     if (release.ok()) return result;
     result = std::move(release).error();
   }
@@ -141,7 +141,7 @@ Result<void> Writer::run_one(Pending& pending) {
   // ROLLBACK TO keeps the savepoint open, so it is released afterwards. If
   // either fails, this write's changes may still be pending: the whole
   // transaction must go.
-  if (!conn_->exec("ROLLBACK TO write").ok() || !conn_->exec("RELEASE write").ok()) {
+  if (!conn_->exec("ROLLBACK TO write").ok() || !conn_->exec_cached("RELEASE write").ok()) {
     transaction_broken_ = true;
   }
   return result;
@@ -153,7 +153,7 @@ Result<void> Writer::finish_transaction() {
     return Error::unavailable("transaction_aborted",
                               "the transaction was abandoned after a storage error; retry");
   }
-  Result<void> commit = conn_->exec("COMMIT");
+  Result<void> commit = conn_->exec_cached("COMMIT");
   if (!commit.ok()) roll_back_all();
   return commit;
 }

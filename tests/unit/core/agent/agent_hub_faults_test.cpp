@@ -102,6 +102,7 @@ TEST_CASE("hub faults: a store failure at any call still ends with the job compl
     // What follows a failure: the agent reconnects, the hub's tick retries.
     for (int round = 0; round < 3 && !is_final(f.job(job).status); ++round) {
       f.hub().tick();
+      f.flush_writes();  // a retried dispatch round is asynchronous
       if (!agent.connected()) agent.connect();
       agent.run();
     }

@@ -74,6 +74,7 @@ TEST_CASE("hub: a result read before its start committed hands waiters started_a
   fin.duration_ms = 20;
   f.clock().advance(seconds(1));
   f.hub().received(a.session, proto::encode(fin));
+  f.hub().wait_idle();  // the result is written asynchronously too
 
   REQUIRE(waited.has_value());
   CHECK(waited->status == JobStatus::kSucceeded);

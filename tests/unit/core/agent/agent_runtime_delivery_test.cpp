@@ -80,6 +80,7 @@ TEST_CASE("agent runtime: no more than window_bytes of output are ever unacknowl
   auto options = f.options(manifest_of({shell_script(
       "random", R"(head -c 20000 /dev/urandom | tee "$COPY")", {}, {{"COPY", copy.string()}})}));
   options.window_bytes = 1000;
+  options.held_output_bytes = 0;  // spooled from the start: the window alone holds it back
   f.start(std::move(options));
   f.connect();
   f.send(dispatch_of("job_w", "random"));
@@ -180,6 +181,7 @@ TEST_CASE("agent runtime: a running job the orchestrator does not want is not st
   f.send(dispatch_of("job_u", "gated"));
   f.wait_output("job_u", OutputStream::kStdout, "first");
 
+  f.runtime->disconnected();  // which spools it
   RecordingLink second;
   f.runtime->connected(second);
   f.send(proto::Welcome{"agt_test", 60, {resume("job_u", 0, 0, false)}});

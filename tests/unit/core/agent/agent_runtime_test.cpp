@@ -1,5 +1,6 @@
 #include "core/agent/agent_runtime.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -78,15 +79,67 @@ TEST_CASE("agent runtime: a dispatch is started, streamed byte-exact and finishe
   CHECK(started_at < output_at);
   CHECK(finished_at == static_cast<std::ptrdiff_t>(ms.size()) - 1);
 
-  // The result is spooled (stamped by the injected clock) until finished_ack.
+  // Run over a live connection, the job is held in memory: nothing on disk.
+  CHECK_FALSE(exists(f.job_dir("job_bin")));
+  // Until finished_ack, losing the connection spools all of it, the result
+  // stamped by the injected clock.
+  f.runtime->disconnected();
   Spool spool((f.tmp / "spool").string());
   auto result = spool.load_result("job_bin");
   REQUIRE_OK(result);
   REQUIRE(result->has_value());
   CHECK((*result)->finished.exit_code == 7);
   CHECK((*result)->finished_at == f.clock.now());
+  CHECK((*result)->finished.stdout_bytes == 5);
+  auto out = spool.read("job_bin", OutputStream::kStdout, 0, 100);
+  REQUIRE_OK(out);
+  CHECK(*out == std::string("a\0b\xff\xfe", 5));
+  auto err = spool.read("job_bin", OutputStream::kStderr, 0, 100);
+  REQUIRE_OK(err);
+  CHECK(*err == std::string("e\x01", 2));
+
+  // The next connection gets it again, from the spool; its ack removes it.
+  RecordingLink second;
+  f.connect({}, &second);
+  CHECK(f.wait_finished("job_bin", &second).stdout_bytes == 5);
+  CHECK(assembled(second, "job_bin", OutputStream::kStdout) == std::string("a\0b\xff\xfe", 5));
   f.send(proto::FinishedAck{"job_bin"});
   CHECK_FALSE(exists(f.job_dir("job_bin")));
+}
+
+TEST_CASE("agent runtime: a job outgrowing the memory it may hold is spooled as it runs") {
+  RuntimeFixture f;
+  auto options = f.options(manifest_of({shell_script(
+      "chatty", R"(printf 'first '; sleep 0.2; head -c 3000 /dev/zero | tr '\0' x; exit 0)")}));
+  options.held_output_bytes = 1000;
+  f.start(std::move(options));
+  f.connect();
+  f.send(dispatch_of("job_big", "chatty"));
+  f.wait_output("job_big", OutputStream::kStdout, "first ");
+  CHECK_FALSE(exists(f.job_dir("job_big")));  // 6 bytes fit in memory
+  proto::Finished fin = f.wait_finished("job_big");
+  CHECK(fin.stdout_bytes == 3006);
+  CHECK(assembled(f.link, "job_big", OutputStream::kStdout) == "first " + std::string(3000, 'x'));
+  // Past 1000 bytes it went to the spool, with what it had held.
+  Spool spool((f.tmp / "spool").string());
+  auto size = spool.size("job_big", OutputStream::kStdout);
+  REQUIRE_OK(size);
+  CHECK(*size == 3006);
+  auto head = spool.read("job_big", OutputStream::kStdout, 0, 6);
+  REQUIRE_OK(head);
+  CHECK(*head == "first ");
+  f.send(proto::FinishedAck{"job_big"});
+  CHECK_FALSE(exists(f.job_dir("job_big")));
+}
+
+TEST_CASE("agent runtime: a job dispatched before the welcome is spooled from the start") {
+  RuntimeFixture f;
+  f.start(manifest_of({shell_script("quick", "echo hi")}));
+  f.runtime->connected(f.link);  // no welcome yet: nothing could be streamed
+  f.send(dispatch_of("job_early", "quick"));
+  CHECK(exists(f.job_dir("job_early") / "dispatch.json"));
+  f.send(proto::Welcome{"agt_test", 60, {}});
+  CHECK(f.wait_finished("job_early").stdout_bytes == 3);
 }
 
 TEST_CASE("agent runtime: large random output arrives whole, in order") {
@@ -221,8 +274,14 @@ TEST_CASE("agent runtime: max_concurrent slots are enforced and free when a proc
   f.send(dispatch_of("job_4", "sleep"));
   f.wait_output("job_4", OutputStream::kStdout, "ready");
   CHECK(f.link.all<proto::Rejected>("job_4").empty());
-  // A finished job still waiting for finished_ack holds no slot, only spool.
-  CHECK(exists(f.job_dir("job_1")));
+  // A finished job still waiting for finished_ack holds no slot; it is
+  // still held, and a new connection hears of it.
+  RecordingLink second;
+  f.runtime->connected(second);
+  auto hellos = second.all<proto::Hello>();
+  REQUIRE(hellos.size() == 1);
+  CHECK(std::any_of(hellos[0].jobs.begin(), hellos[0].jobs.end(),
+                    [](const proto::HeldJob& j) { return j.job_id == "job_1" && j.finished; }));
 }
 
 TEST_CASE("agent runtime: cancel stops the process group and reports cancelled") {
@@ -231,9 +290,12 @@ TEST_CASE("agent runtime: cancel stops the process group and reports cancelled")
   f.connect();
   f.send(dispatch_of("job_c", "sleep"));
   f.wait_output("job_c", OutputStream::kStdout, "ready");
-  // An early finished_ack (a confused orchestrator) must not drop a running job.
+  // An early finished_ack (a confused orchestrator) must not drop a running
+  // job: a lost connection still spools it.
   f.send(proto::FinishedAck{"job_c"});
-  CHECK(exists(f.job_dir("job_c")));
+  f.runtime->disconnected();
+  CHECK(exists(f.job_dir("job_c") / "dispatch.json"));
+  f.connect();
   f.send(proto::Cancel{"job_c"});
   proto::Finished fin = f.wait_finished("job_c");
   CHECK(fin.cancelled);

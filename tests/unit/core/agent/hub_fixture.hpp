@@ -264,6 +264,7 @@ class HubFixture {
   void flush_writes() {
     (void)store_->update_agent_state(TenantId("tnt_flush"), AgentId("agt_flush"),
                                      AgentStateUpdate{});
+    hub_.wait_idle();  // and what follows them: acks, dispatches, hooks
   }
 
   // Attaches and says hello; returns the welcome.
@@ -305,6 +306,7 @@ class HubFixture {
     auto result = jobs_.trigger(principal(), r);
     REQUIRE_OK(result);
     REQUIRE(result->jobs.size() == 1);
+    flush_writes();  // a pending job is dispatched by an asynchronous claim
     return result->jobs.front();
   }
 

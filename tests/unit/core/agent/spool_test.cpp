@@ -167,6 +167,76 @@ TEST_CASE("spool: remove_job deletes the directory; a missing job is fine") {
   CHECK(jobs->empty());
 }
 
+ino_t inode_of(const fs::path& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+TEST_CASE("spool: a removed job's directory is reused, emptied, for the next job") {
+  TempDir tmp;
+  FakeClock clock;
+  Spool spool(tmp.path().string());
+  REQUIRE_OK(spool.open(clock.now()));
+  REQUIRE_OK(spool.create_job(dispatch_of("job_old")));
+  REQUIRE_OK(spool.append("job_old", OutputStream::kStdout, "old output"));
+  REQUIRE_OK(spool.append("job_old", OutputStream::kStderr, "old errors"));
+  REQUIRE_OK(spool.write_result(result_of("job_old", clock.now())));
+  const ino_t dir_inode = inode_of(tmp / "job_old");
+  const ino_t stdout_inode = inode_of(tmp / "job_old" / "stdout");
+  REQUIRE_OK(spool.remove_job("job_old"));
+  CHECK_FALSE(fs::exists(tmp / "job_old"));
+
+  Dispatch next = dispatch_of("job_new");
+  next.script = "other";
+  REQUIRE_OK(spool.create_job(next));
+  // The same inodes, none of the old job's contents.
+  CHECK(inode_of(tmp / "job_new") == dir_inode);
+  CHECK(inode_of(tmp / "job_new" / "stdout") == stdout_inode);
+  CHECK(mode_of(tmp / "job_new") == 0700);
+  auto dispatch = spool.load_dispatch("job_new");
+  REQUIRE_OK(dispatch);
+  CHECK(dispatch->job_id == "job_new");
+  CHECK(dispatch->script == "other");
+  for (OutputStream s : {OutputStream::kStdout, OutputStream::kStderr}) {
+    auto size = spool.size("job_new", s);
+    REQUIRE_OK(size);
+    CHECK(*size == 0);
+  }
+  auto result = spool.load_result("job_new");
+  REQUIRE_OK(result);
+  CHECK_FALSE(result->has_value());
+  auto jobs = spool.list_jobs();
+  REQUIRE_OK(jobs);
+  CHECK(*jobs == std::vector<std::string>{"job_new"});
+
+  // A job directory that is already there is still refused, spare or not.
+  REQUIRE_OK(spool.create_job(dispatch_of("job_other")));
+  REQUIRE_OK(spool.remove_job("job_other"));
+  CHECK_ERROR_CODE(spool.create_job(dispatch_of("job_new")), "spool_job_exists");
+}
+
+TEST_CASE("spool: spare directories do not outlive the agent process") {
+  TempDir tmp;
+  FakeClock clock;
+  {
+    Spool spool(tmp.path().string());
+    REQUIRE_OK(spool.open(clock.now()));
+    REQUIRE_OK(spool.create_job(dispatch_of("job_1")));
+    REQUIRE_OK(spool.remove_job("job_1"));
+    CHECK_FALSE(fs::is_empty(tmp / ".recycle"));
+  }
+  Spool restarted(tmp.path().string());
+  auto recovered = restarted.open(clock.now());
+  REQUIRE_OK(recovered);
+  CHECK(recovered->empty());  // a spare is no lost job
+  CHECK(fs::is_empty(tmp / ".recycle"));
+  REQUIRE_OK(restarted.create_job(dispatch_of("job_2")));
+  auto jobs = restarted.list_jobs();
+  REQUIRE_OK(jobs);
+  CHECK(*jobs == std::vector<std::string>{"job_2"});
+}
+
 TEST_CASE("spool: open() gives a job lost mid-run the result agent_restarted") {
   TempDir tmp;
   FakeClock clock;

@@ -67,7 +67,12 @@ class EngineFixture {
     return *s;
   }
 
-  ScheduleRunStats run() { return engine_.run_due(clock().now()); }
+  // Then waits for the hub's asynchronous dispatches of what it created.
+  ScheduleRunStats run() {
+    ScheduleRunStats stats = engine_.run_due(clock().now());
+    hub_.flush_writes();
+    return stats;
+  }
 
   // Lets wall time pass up to `end` the way the engine's thread sees it:
   // woken at every next due time.

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <future>
 #include <set>
 
 #include "store_fixture.hpp"
@@ -223,6 +224,66 @@ TEST_CASE("store: job status changes are compare-and-set") {
 
   CHECK_ERROR_CODE(f.store().transition_job(t, JobId("job_9"), JobStatus::kPending, dispatch),
                    "job_not_found");
+}
+
+Result<std::vector<JobRecord>> claim(Store& store, const TenantId& tenant, const AgentId& agent,
+                                     int limit, WallTime now) {
+  std::promise<Result<std::vector<JobRecord>>> claimed;
+  store.claim_pending_jobs_async(tenant, agent, limit, now,
+                                 [&](Result<std::vector<JobRecord>> r) { claimed.set_value(r); });
+  return claimed.get_future().get();
+}
+
+std::vector<std::string> ids_of(const std::vector<JobRecord>& jobs) {
+  std::vector<std::string> ids;
+  for (const JobRecord& j : jobs)
+    ids.push_back(j.id.str());
+  return ids;
+}
+
+TEST_CASE("store: claiming pending jobs takes the agent's oldest, once") {
+  StoreFixture f;
+  const TenantId t = seed_tenant(f.store(), "tnt_a");
+  const TenantId other = seed_tenant(f.store(), "tnt_b");
+  // Inserted out of order: created_at, then id, decides.
+  REQUIRE_OK(f.store().insert_jobs(
+      t, {make_job("job_c", "agt_1", at(3)), make_job("job_a", "agt_1", at(1)),
+          make_job("job_b2", "agt_1", at(2)), make_job("job_b1", "agt_1", at(2)),
+          make_job("job_x", "agt_2", at(0))}));
+  REQUIRE_OK(f.store().insert_jobs(other, {make_job("job_o", "agt_1", at(0))}));
+  JobTransition run;
+  run.to = JobStatus::kDispatched;
+  REQUIRE_OK(f.store().transition_job(t, JobId("job_a"), JobStatus::kPending, run));
+
+  auto first = claim(f.store(), t, AgentId("agt_1"), 2, at(10));
+  REQUIRE_OK(first);
+  CHECK(ids_of(*first) == std::vector<std::string>{"job_b1", "job_b2"});
+  for (const JobRecord& j : *first) {
+    CHECK(j.status == JobStatus::kDispatched);
+    CHECK(j.dispatched_at == at(10));
+    CHECK(j.tenant_id == t);
+    CHECK(j.params.at("TARGET") == "/var/lib");
+  }
+  auto stored = f.store().get_job(t, JobId("job_b1"));
+  REQUIRE_OK(stored);
+  CHECK(stored->status == JobStatus::kDispatched);
+
+  // Already claimed jobs, other agents' and other tenants' are never taken.
+  auto rest = claim(f.store(), t, AgentId("agt_1"), 10, at(11));
+  REQUIRE_OK(rest);
+  CHECK(ids_of(*rest) == std::vector<std::string>{"job_c"});
+  auto none = claim(f.store(), t, AgentId("agt_1"), 10, at(12));
+  REQUIRE_OK(none);
+  CHECK(none->empty());
+  auto theirs = f.store().get_job(other, JobId("job_o"));
+  REQUIRE_OK(theirs);
+  CHECK(theirs->status == JobStatus::kPending);
+  auto x = f.store().get_job(t, JobId("job_x"));
+  REQUIRE_OK(x);
+  CHECK(x->status == JobStatus::kPending);
+
+  CHECK_ERROR_CODE(claim(f.store(), t, AgentId("agt_1"), 0, at(13)), "invalid_limit");
+  CHECK_ERROR_CODE(claim(f.store(), t, AgentId("agt_1"), 1001, at(13)), "invalid_limit");
 }
 
 TEST_CASE("store: a transition's event is stored with it, and only when it commits") {
