@@ -426,8 +426,10 @@ class OrchestratorImpl final : public Orchestrator {
     // Results still committing answer long polls through the server's
     // io_context and call the webhook hook of background_: both must
     // outlive them.
-    if (services_) services_->hub.wait_idle();
-    if (services_) services_->schedule_engine.stop();
+    if (services_) {
+      services_->hub.wait_idle();
+      services_->schedule_engine.stop();
+    }
     // The ticker may answer long polls (JobService::wait): it stops while the
     // server's io_context still exists, so no answer is posted to a dead one.
     ticker_.reset();

@@ -119,13 +119,14 @@ std::optional<hub::DispatchSlots> AgentHub::Impl::begin_round_locked(hub::LiveAg
       agent.max_concurrent - static_cast<int>(agent.in_flight.size() + agent.reserved.size());
   agent.dispatching = free > 0;
   if (!agent.dispatching) return std::nullopt;
-  return hub::DispatchSlots{agent.tenant, agent.agent, agent.session, free};
+  return hub::DispatchSlots{agent.tenant, agent.agent, agent.session,
+                            std::min(free, hub::kMaxClaim)};
 }
 
 void AgentHub::Impl::claim_round(const std::string& key, const hub::DispatchSlots& slots) {
   async_begun();
   store_.claim_pending_jobs_async(
-      slots.tenant, slots.agent, std::min(slots.free, 1000), clock_.now(),
+      slots.tenant, slots.agent, slots.free, clock_.now(),
       [this, key, slots](Result<std::vector<JobRecord>> claimed) {
         bool failed = !claimed.ok();
         if (failed) {
@@ -143,8 +144,8 @@ void AgentHub::Impl::claim_round(const std::string& key, const hub::DispatchSlot
             if (failed) live->second.dispatch_retry = true;  // tick() tries again
             // Fewer than asked for: none was left. A job queued meanwhile
             // set dispatch_again, and then another round looks.
-            const std::size_t asked = static_cast<std::size_t>(std::min(slots.free, 1000));
-            if (!failed && claimed->size() < asked && !live->second.dispatch_again) {
+            if (!failed && claimed->size() < static_cast<std::size_t>(slots.free) &&
+                !live->second.dispatch_again) {
               live->second.maybe_pending = false;
             }
             if (live->second.dispatch_again) {

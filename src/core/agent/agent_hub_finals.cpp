@@ -8,23 +8,27 @@
 
 namespace scriptmesh {
 
-Result<JobRecord> AgentHub::Impl::transition(const JobRecord& job, const JobTransition& given) {
+// `given` completed for the store (finished_at, the final event) and the
+// record as it will be once that commits.
+std::pair<JobTransition, JobRecord> AgentHub::Impl::prepare_transition(const JobRecord& job,
+                                                                       const JobTransition& given) {
   JobTransition t = given;
   const bool becomes_final = is_final(t.to) && !is_final(job.status);
   if (becomes_final && !t.finished_at) t.finished_at = clock_.now();
   JobRecord after = hub::apply_transition(job, t);
   if (becomes_final) t.event = job_final_event(after);
+  return {std::move(t), std::move(after)};
+}
+
+Result<JobRecord> AgentHub::Impl::transition(const JobRecord& job, const JobTransition& given) {
+  auto [t, after] = prepare_transition(job, given);
   SCRIPTMESH_RETURN_IF_ERROR(store_.transition_job(job.tenant_id, job.id, job.status, t));
   return after;
 }
 
 void AgentHub::Impl::transition_async(const JobRecord& job, const JobTransition& given,
                                       std::function<void(Result<JobRecord>)> done) {
-  JobTransition t = given;
-  const bool becomes_final = is_final(t.to) && !is_final(job.status);
-  if (becomes_final && !t.finished_at) t.finished_at = clock_.now();
-  JobRecord after = hub::apply_transition(job, t);
-  if (becomes_final) t.event = job_final_event(after);
+  auto [t, after] = prepare_transition(job, given);
   store_.transition_job_async(
       job.tenant_id, job.id, job.status, std::move(t),
       [after = std::move(after), done = std::move(done)](Result<void> stored) mutable {

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/agent/protocol.hpp"
@@ -113,7 +114,11 @@ struct ResumePlan {
   std::unordered_set<std::string> holding;      // ... still running there: they hold slots
 };
 
-// Free slots of one agent session, as counted when a dispatch round began.
+// At most this many jobs are claimed in one round (the store's page limit).
+inline constexpr int kMaxClaim = 1000;
+
+// Free slots of one agent session, as counted when a dispatch round began
+// (at most kMaxClaim).
 struct DispatchSlots {
   TenantId tenant;
   AgentId agent;
@@ -236,6 +241,10 @@ class AgentHub::Impl {
   // nobody: the caller runs job_final() (or its two halves, to answer the
   // agent in between) when the job has just become final.
   Result<JobRecord> transition(const JobRecord& job, const JobTransition& t);
+  // What both write: `t` with finished_at and the final event filled in,
+  // and the record as the store will hold it.
+  std::pair<JobTransition, JobRecord> prepare_transition(const JobRecord& job,
+                                                         const JobTransition& t);
   // The same, asynchronously: `done` runs on the store's thread once committed.
   void transition_async(const JobRecord& job, const JobTransition& t,
                         std::function<void(Result<JobRecord>)> done);
@@ -294,7 +303,8 @@ class AgentHub::Impl {
   std::array<std::mutex, 64> status_mu_;  // see the top of this file
   jobs::JobWaiters waiters_;              // has its own lock
 
-  // Asynchronous store writes (started, output, dispatch claims) not yet completed: the
+  // Asynchronous store writes (started, output, results, dispatch claims)
+  // and their follow-ups not yet completed: the
   // destructor waits for them, as their completions use this object. Jobs
   // whose running transition is among them, so a result read before it
   // committed still names the status it will find.

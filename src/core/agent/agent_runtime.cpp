@@ -308,14 +308,16 @@ Result<void> AgentRuntime::spill_locked(Job& job) {
   return ok_result();
 }
 
+void AgentRuntime::spill_or_log_locked(Job& job) {
+  if (Result<void> spilled = spill_locked(job); !spilled.ok()) {
+    logger_.error("cannot spool a held job; it is kept in memory only",
+                  {{"job_id", job.id}, {"error", spilled.error().to_string()}});
+  }
+}
+
 void AgentRuntime::spill_all_locked() {
   for (auto& [id, job] : jobs_) {
-    if (job.on_disk || job.discard) continue;
-    Result<void> spilled = spill_locked(job);
-    if (!spilled.ok()) {
-      logger_.error("cannot spool a held job; it is kept in memory only",
-                    {{"job_id", id}, {"error", spilled.error().to_string()}});
-    }
+    if (!job.discard) spill_or_log_locked(job);
   }
 }
 

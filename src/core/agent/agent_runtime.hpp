@@ -208,7 +208,9 @@ class AgentRuntime {
   // Writes a held job to the spool (its result too, once finished); a no-op
   // for a job already there. On failure the job stays held.
   Result<void> spill_locked(Job& job);
-  // spill_locked() for every held job; failures are logged.
+  // spill_locked(), logging a failure.
+  void spill_or_log_locked(Job& job);
+  // spill_or_log_locked() for every held job the orchestrator still wants.
   void spill_all_locked();
 
   // agent_runtime_dispatch.cpp

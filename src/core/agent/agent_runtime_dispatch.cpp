@@ -84,8 +84,9 @@ class AgentRuntime::JobSink final : public OutputSink {
     if (failed_) return;
     const OutputStream s =
         stream == ProcessStream::kStdout ? OutputStream::kStdout : OutputStream::kStderr;
-    Result<void> stored = hold(s, bytes);
-    if (stored.ok() && !held_) stored = runtime_.spool_.append(job_.id, s, bytes);
+    Result<bool> held = hold(s, bytes);
+    Result<void> stored = held.ok() ? ok_result() : Result<void>(held.error());
+    if (held.ok() && !*held) stored = runtime_.spool_.append(job_.id, s, bytes);
     if (!stored.ok()) {
       failed_ = true;
       runtime_.logger_.error("cannot spool job output; cancelling the job",
@@ -93,30 +94,31 @@ class AgentRuntime::JobSink final : public OutputSink {
       runtime_.abort_job(job_, "spool_write_failed");
       return;
     }
-    if (!held_) runtime_.output_spooled(job_, s, bytes.size());
+    if (!*held) runtime_.output_spooled(job_, s, bytes.size());
   }
 
  private:
-  // Keeps `bytes` in memory when the job is held and they fit (held_ then
-  // says so); spills the job to the spool when they do not.
-  Result<void> hold(OutputStream s, std::string_view bytes) {
+  // True when `bytes` were kept in memory (the job is held and they fit);
+  // false when they are for the spool, where a held job that outgrew its
+  // memory has just been written.
+  Result<bool> hold(OutputStream s, std::string_view bytes) {
     std::lock_guard lock(runtime_.mu_);
-    held_ = false;
-    if (job_.on_disk) return ok_result();
+    if (job_.on_disk) return false;
     const std::size_t total = job_.held_out.size() + job_.held_err.size() + bytes.size();
-    if (total > runtime_.options_.held_output_bytes) return runtime_.spill_locked(job_);
+    if (total > runtime_.options_.held_output_bytes) {
+      SCRIPTMESH_RETURN_IF_ERROR(runtime_.spill_locked(job_));
+      return false;
+    }
     (s == OutputStream::kStdout ? job_.held_out : job_.held_err).append(bytes);
     (s == OutputStream::kStdout ? job_.out : job_.err).spooled +=
         static_cast<std::int64_t>(bytes.size());
     runtime_.pump_cv_.notify_all();
-    held_ = true;
-    return ok_result();
+    return true;
   }
 
   AgentRuntime& runtime_;
   Job& job_;  // active while the run lasts, so never erased meanwhile
   bool failed_ = false;
-  bool held_ = false;  // the last chunk went to memory
 };
 
 void AgentRuntime::on_dispatch_locked(proto::Dispatch dispatch) {
@@ -152,16 +154,17 @@ void AgentRuntime::on_dispatch_locked(proto::Dispatch dispatch) {
       return reject_locked(id, created.error());
     }
   }
+  logger_.info("job started", {{"job_id", id}, {"script", dispatch.script}});
   Job& job = jobs_[id];
   job.id = id;
   job.on_disk = !held;
-  if (held) job.dispatch = dispatch;
+  // `id` refers into `dispatch`: job.id from here on.
+  if (held) job.dispatch = std::move(dispatch);
   job.cancel = std::make_shared<CancelToken>();
   job.active = true;
   ++running_;
-  queue_.push_back(Run{id, std::move(*spec), job.cancel});
-  send_locked(proto::Started{id});
-  logger_.info("job started", {{"job_id", id}, {"script", dispatch.script}});
+  queue_.push_back(Run{job.id, std::move(*spec), job.cancel});
+  send_locked(proto::Started{job.id});
   work_cv_.notify_one();
 }
 
@@ -250,12 +253,7 @@ void AgentRuntime::record_result(Job& job, proto::Finished finished) {
     --running_;
     if (finished.error.empty()) finished.error = job.stop_reason;
     // With no connection to take it, the result goes to disk.
-    if (!job.on_disk && (link_ == nullptr || !welcomed_)) {
-      if (Result<void> spilled = spill_locked(job); !spilled.ok()) {
-        logger_.error("cannot spool a held job; it is kept in memory only",
-                      {{"job_id", job.id}, {"error", spilled.error().to_string()}});
-      }
-    }
+    if (link_ == nullptr || !welcomed_) spill_or_log_locked(job);
     // A held job ends under this same lock, so a disconnect spills it
     // with its result, or came first and made it spooled.
     if (!job.on_disk) return finish_locked(job, std::move(finished));

@@ -257,15 +257,10 @@ class HubFixture {
     flush_writes();
   }
 
-  // The hub writes started and output without waiting (Store's asynchronous
-  // calls); writes from one thread commit in order, so one synchronous write
-  // from this thread returns only after every earlier one is done. It names
-  // no tenant, so it changes nothing.
-  void flush_writes() {
-    (void)store_->update_agent_state(TenantId("tnt_flush"), AgentId("agt_flush"),
-                                     AgentStateUpdate{});
-    hub_.wait_idle();  // and what follows them: acks, dispatches, hooks
-  }
+  // The hub writes started, output and results, and claims jobs to
+  // dispatch, without waiting (Store's asynchronous calls); this returns once
+  // all of them and what follows them (acks, dispatches, hooks) are done.
+  void flush_writes() { hub_.wait_idle(); }
 
   // Attaches and says hello; returns the welcome.
   proto::Welcome connect(TestAgent& a, int max_concurrent = 1,
