@@ -9,6 +9,8 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(date CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET GLOBAL libsodium)
+# RE2 checks manifest parameter patterns in linear time with bounded memory.
+pkg_check_modules(re2 REQUIRED IMPORTED_TARGET GLOBAL re2)
 if(SCRIPTMESH_BUILD_TESTS)
   find_package(doctest CONFIG REQUIRED)
 endif()

@@ -11,7 +11,7 @@ packages=(
   g++ cmake ninja-build pkg-config make git
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev sqlite3
-  libsodium-dev libssl-dev
+  libsodium-dev libssl-dev libre2-dev
   libfmt-dev libcli11-dev doctest-dev libhowardhinnant-date-dev tzdata
   ca-certificates curl
   # Independent implementations the interop tests compare against.

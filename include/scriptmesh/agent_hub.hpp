@@ -110,6 +110,10 @@ class AgentConnection {
   // log and the close frame). Thread-safe; idempotent; the session calls
   // AgentHub::detach() once the socket is gone.
   virtual void close(std::string_view reason) = 0;
+  // The hub has handled a frame for which received() answered false: the
+  // connection may read and pass on its next frame. Called once per such
+  // frame, from a hub thread. Thread-safe; harmless once closing.
+  virtual void resume() = 0;
 };
 
 // Identifies one attached connection; never 0 and never reused by a hub.
@@ -161,11 +165,15 @@ class AgentHub {
   // One text frame from that connection. `started`, `output` and
   // `finished` are written asynchronously, so that the caller may read the
   // next frame while they commit (several then share a commit); what they
-  // answer (acks, the next dispatch) is sent once committed. Every other
-  // frame is processed completely before this returns. The agent's window
-  // and job slots bound what can be in flight. An unknown or detached
-  // session is ignored.
-  void received(AgentSessionId session, std::string_view frame);
+  // answer (acks, the next dispatch) is sent once committed. A `hello` is
+  // handled on one of the hub's own threads, because checking its manifest
+  // costs more than a network thread should spend on one frame: received()
+  // then answers false, and the caller must pass no further frame of that
+  // connection until the hub calls its AgentConnection::resume(). Every
+  // other frame is processed completely before this returns, which answers
+  // true. The agent's window and job slots bound what can be in flight. An
+  // unknown or detached session is ignored (true).
+  [[nodiscard]] bool received(AgentSessionId session, std::string_view frame);
 
   // The connection is gone. Idempotent; unknown sessions are ignored.
   void detach(AgentSessionId session);

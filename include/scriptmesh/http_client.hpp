@@ -61,7 +61,9 @@ class HttpClient {
   // Sends one request. Any HTTP status is a success here (the caller decides
   // what a 4xx means). Errors: invalid_argument "invalid_url", or
   // "invalid_request" (a method or header name that is not an HTTP token, a
-  // header value with CR, LF or NUL); unavailable codes
+  // header value with CR, LF or NUL); permission_denied
+  // "destination_not_allowed" (see allow_private_destinations); unavailable
+  // codes
   // "connect_failed" (name resolution or TCP connect), "tls_failed"
   // (including a certificate or host name that does not verify), "timeout"
   // (the request's deadline passed), "io_error" (the connection broke, or
@@ -74,6 +76,14 @@ class HttpClient {
 struct HttpClientOptions {
   // PEM bundle of trusted CAs; empty = the system's default trust store.
   std::string ca_file;
+  // Off: a request whose host is, or resolves only to, a loopback, private,
+  // link-local, unique-local, multicast, unspecified or other non-public
+  // address fails with permission_denied "destination_not_allowed" before
+  // any connection is made (addresses among several that are not public
+  // are skipped). URLs come from tenants; this keeps them from reaching the
+  // orchestrator's own network. On for self-hosted setups whose receivers
+  // live on a private network, and for tests on loopback.
+  bool allow_private_destinations = false;
   // Largest response body kept; beyond it the request fails.
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   // Idle connections kept per (scheme, host, port) for reuse; 0 = a new

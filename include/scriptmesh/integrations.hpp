@@ -110,6 +110,9 @@ struct IntegrationServiceOptions {
   std::string public_base_url;
   // The orchestrator's host name, as Splunk's "host" and Datadog's host.
   std::string host;
+  // Lets config URLs name loopback, private and link-local hosts (and
+  // loopback ones use http://); the orchestrator setting of that name.
+  bool allow_private_destinations = false;
 };
 
 class IntegrationService {

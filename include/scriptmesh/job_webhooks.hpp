@@ -77,9 +77,13 @@ struct JobWebhookOptions {
 
 // Checks a webhook_url before a job or schedule is created with it: an
 // absolute http:// or https:// URL with a host, at most kMaxWebhookUrlBytes,
-// without user info, spaces or control characters.
+// without user info, spaces or control characters. Unless
+// `allow_private_destinations` (the orchestrator setting of that name), it
+// must also be https:// and its host must not be localhost or a loopback,
+// private or link-local IP literal (destinations.hpp); names that resolve
+// to such addresses are refused when the delivery connects.
 // Error: invalid_argument "invalid_webhook_url".
-[[nodiscard]] Result<void> check_webhook_url(std::string_view url);
+[[nodiscard]] Result<void> check_webhook_url(std::string_view url, bool allow_private_destinations);
 
 // The request body for `job` (see above), reading its output from `store`.
 // Errors: invalid_argument "job_not_final" when the job has not ended;

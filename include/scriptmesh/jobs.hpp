@@ -106,10 +106,17 @@ struct TriggerResult {
   bool replayed = false;
 };
 
+struct JobServiceOptions {
+  // Lets webhook_url be http:// or name a loopback, private or link-local
+  // host (check_webhook_url in job_webhooks.hpp); the orchestrator setting
+  // of the same name.
+  bool allow_private_destinations = false;
+};
+
 class JobService {
  public:
   // Borrows everything; all must outlive the service.
-  JobService(Store& store, Clock& clock, AgentHub& hub);
+  JobService(Store& store, Clock& clock, AgentHub& hub, JobServiceOptions options = {});
   ~JobService();
   JobService(const JobService&) = delete;
   JobService& operator=(const JobService&) = delete;
@@ -181,9 +188,14 @@ class JobService {
   void wait(const Principal& caller, const JobId& job, std::chrono::seconds max,
             std::function<void(Result<JobRecord>)> done);
 
+  // The webhook_url rule for what a user saves (a schedule's webhook): the
+  // form and, unless allowed, the destination policy.
+  // Error: invalid_argument "invalid_webhook_url".
+  [[nodiscard]] Result<void> check_webhook_destination(std::string_view url) const;
+
  private:
-  // Parsed manifest summaries per agent, so a trigger does not re-parse and
-  // re-compile patterns each time (src/core/jobs/manifest_cache.hpp).
+  // Parsed manifest summaries per agent, so a trigger does not re-parse
+  // each one each time (src/core/jobs/manifest_cache.hpp).
   class ManifestCache;
 
   // One job per target agent of a request that passed validate_trigger(),
@@ -202,6 +214,7 @@ class JobService {
   Store& store_;
   Clock& clock_;
   AgentHub& hub_;
+  const JobServiceOptions options_;
   std::unique_ptr<ManifestCache> manifests_;  // has its own lock
 };
 

@@ -26,9 +26,20 @@
 //     anything starting with LD_ or SM_ are set by the agent alone;
 //   - a name may not be both a declared parameter and a fixed env variable.
 //
-// Patterns are ECMAScript regular expressions matched against the whole value
-// (an implicit ^...$). Back-references are not supported: patterns run on an
-// engine whose time and stack use stay polynomial in the value's length.
+// Patterns are RE2 regular expressions matched against the whole value (an
+// implicit ^...$): the common ECMAScript syntax (classes, groups, |, *, +, ?,
+// {m,n}, anchors, \d \w \s) without back-references or look-around. RE2
+// matches in time linear in the value's length, with no recursion. Matching
+// costs at most (value length x compiled size), so the compiled size is
+// bounded too: a pattern over kMaxPatternProgramSize RE2 instructions (or
+// kMaxPatternMemoryBytes) is refused, and so is a manifest whose patterns
+// add up to more than kMaxManifestProgramSize. No pattern can stall or
+// exhaust the process that checks it.
+//
+// Size bounds (a manifest, and the summary an agent sends, beyond them is
+// refused): kMaxManifestScripts scripts, kMaxScriptParams parameters per
+// script, kMaxPatternLength bytes per pattern, kMaxManifestPatternBytes of
+// patterns in all, and a summary of at most kMaxManifestSummaryBytes.
 //
 // Errors (all category invalid_argument):
 //   "invalid_manifest"  the manifest (or its summary) is malformed; the message
@@ -64,6 +75,21 @@ inline constexpr std::size_t kMaxParamValueBytes = 32 * 1024;
 inline constexpr std::size_t kMaxVariableNameLength = 128;
 // Longest accepted regular expression in a "pattern".
 inline constexpr std::size_t kMaxPatternLength = 1024;
+// Memory one compiled pattern may use (RE2's max_mem), matching included.
+inline constexpr std::size_t kMaxPatternMemoryBytes = 1024 * 1024;
+// Largest compiled pattern, in RE2 instructions (RE2::ProgramSize()):
+// ^[A-Za-z0-9_.-]{1,255}$ takes 1,278; a{1,1000} takes 2,003.
+inline constexpr int kMaxPatternProgramSize = 2000;
+// Most RE2 instructions all of one manifest's patterns may add up to.
+inline constexpr int kMaxManifestProgramSize = 32000;
+// Most scripts one manifest may declare.
+inline constexpr std::size_t kMaxManifestScripts = 256;
+// Most parameters one script may declare.
+inline constexpr std::size_t kMaxScriptParams = 64;
+// Most bytes of pattern text one manifest may hold, all scripts together.
+inline constexpr std::size_t kMaxManifestPatternBytes = 64 * 1024;
+// Largest manifest summary (the JSON an agent sends in its hello).
+inline constexpr std::size_t kMaxManifestSummaryBytes = 256 * 1024;
 // Largest manifest file load_manifest_file() reads.
 inline constexpr std::size_t kMaxManifestFileBytes = 1024 * 1024;
 
@@ -75,10 +101,11 @@ struct CompiledPattern;  // a compiled regex; defined in src/core/agent
 struct ParamSpec {
   // The parameter must be present in every run.
   bool required = false;
-  // ECMAScript regex the whole value must match; empty accepts any value.
+  // RE2 regex the whole value must match; empty accepts any value.
   std::string pattern;
-  // `pattern`, compiled once by the parser. May be left empty by code that
-  // builds a ParamSpec by hand: validate_params() then compiles per call.
+  // `pattern`, compiled once by parse_manifest(). Left empty by
+  // parse_manifest_summary() and by code that builds a ParamSpec by hand:
+  // validate_params() then compiles per call.
   std::shared_ptr<const manifest_detail::CompiledPattern> compiled;
 
   // Compares the declaration only (required, pattern), not the compiled form.
@@ -160,10 +187,18 @@ bool is_reserved_variable_name(std::string_view name) noexcept;
 //                        "timeout_sec":60}}}
 std::string manifest_summary_json(const Manifest& manifest);
 
-// Parses a summary (as above) with the same name, pattern and timeout checks
-// as parse_manifest(). The ScriptSpecs have empty command, workdir and env.
+struct SummaryCheckOptions {
+  // Compile every pattern (and drop it) to prove it valid. The costly part
+  // of the check: the orchestrator does it once per hello, off its network
+  // threads, and skips it when re-reading a summary it already checked.
+  bool check_patterns = true;
+};
+
+// Parses a summary (as above) with the same name, size, pattern and timeout
+// checks as parse_manifest(). The ScriptSpecs have empty command, workdir
+// and env, and no compiled patterns (validate_params() compiles per call).
 // Errors: invalid_argument/"invalid_manifest".
 [[nodiscard]] Result<std::map<std::string, ScriptSpec>> parse_manifest_summary(
-    std::string_view json);
+    std::string_view json, const SummaryCheckOptions& options = {});
 
 }  // namespace scriptmesh

@@ -48,6 +48,13 @@ struct OrchestratorConfig {
   std::int64_t http_threads = 0;
   // Largest accepted JSON request body, in bytes.
   std::int64_t max_body_bytes = 1024 * 1024;
+  // Open connections at most, agents' included. Lowered at start to fit the
+  // process's descriptor limit (raised to its hard limit first), with room
+  // left for the database and outbound requests.
+  std::int64_t max_connections = 10'000;
+  // Open connections at most from one client address; 0 = no cap. Raise it
+  // when many agents reach the orchestrator through one NAT address.
+  std::int64_t max_connections_per_address = 1024;
   // SQLite durability: "full" (fsync every commit) or "normal".
   std::string sqlite_synchronous = "full";
   // Base URL users reach the server at, for links in e-mails
@@ -86,6 +93,12 @@ struct OrchestratorConfig {
   // PEM bundle of CAs trusted by outbound HTTPS (integrations, webhooks,
   // Resend); empty = the system's trust store.
   std::string http_ca_file;
+  // Lets webhooks, integrations and Resend reach loopback, private and
+  // link-local addresses, and job and schedule webhooks use http://. Off by
+  // default: tenants choose those URLs, and a shared orchestrator must not
+  // fetch its own network for them. Turn on for a self-hosted orchestrator
+  // whose receivers live on a private network.
+  bool allow_private_destinations = false;
 };
 
 // One row of the settings table.

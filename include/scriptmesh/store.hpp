@@ -621,10 +621,10 @@ class Store {
                                                        std::string_view data) = 0;
   // Stores `data` as the bytes of `stream` starting at byte `offset`, for a
   // sender that may resend after a lost acknowledgement: bytes already stored
-  // (below the stream's current length) are skipped, the rest appended.
-  // Returns the stream's length afterwards. Errors: not_found
-  // "job_not_found"; conflict "output_gap" when `offset` lies beyond the
-  // stored length (bytes in between were never received);
+  // are skipped, the rest appended; nothing once the job's result is stored
+  // (its output never changes again). Returns the stream's length afterwards.
+  // Errors: not_found "job_not_found"; conflict "output_gap" when `offset`
+  // lies beyond the stored length (bytes in between were never received);
   // invalid_argument "invalid_range" for a negative offset.
   [[nodiscard]] virtual Result<std::int64_t> append_job_output_at(const TenantId& tenant,
                                                                   const JobId& job,

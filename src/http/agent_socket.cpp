@@ -40,8 +40,8 @@ class HubChannel final : public AgentChannel {
                                 std::shared_ptr<AgentConnection> connection) override {
     return hub_.attach(key, std::move(connection));
   }
-  void received(AgentSessionId session, std::string_view frame) override {
-    hub_.received(session, frame);
+  bool received(AgentSessionId session, std::string_view frame) override {
+    return hub_.received(session, frame);
   }
   void detach(AgentSessionId session) override { hub_.detach(session); }
 
@@ -114,6 +114,15 @@ class AgentSocket final : public AgentConnection,
     close_with(websocket::close_code::normal, reason);
   }
 
+  void resume() override {
+    if (closing_requested_.load()) return;  // nothing more is read; as send()
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      if (!self->paused_) return;
+      self->paused_ = false;
+      if (!self->closing_) self->read_next();
+    });
+  }
+
  private:
   // Answers the upgrade request over HTTP instead of accepting it.
   void refuse(const Error& error) {
@@ -166,14 +175,19 @@ class AgentSocket final : public AgentConnection,
     }
     auto data = read_buffer_.data();
     std::string_view frame(static_cast<const char*>(data.data()), data.size());
+    bool handled = true;
     try {
-      channel_.received(id_, frame);
+      handled = channel_.received(id_, frame);
     } catch (const std::exception& e) {
       logger_.error("agent frame handler threw", {{"session", id_}, {"error", e.what()}});
       read_buffer_.clear();
       return begin_close(websocket::close_code::internal_error, "internal");
     }
     read_buffer_.clear();
+    if (!handled) {
+      paused_ = true;  // resume() reads on
+      return;
+    }
     read_next();
   }
 
@@ -290,6 +304,7 @@ class AgentSocket final : public AgentConnection,
   bool closing_ = false;        // no more frames are queued; a close is due
   bool close_started_ = false;  // async_close issued
   bool finished_ = false;       // the socket is closed and detach() ran
+  bool paused_ = false;         // the channel holds a frame; resume() reads on
   websocket::close_reason close_reason_;
   std::string close_why_;  // close_reason_'s text, for the log
   beast::flat_buffer read_buffer_;

@@ -13,7 +13,8 @@
 //   3. The WebSocket handshake is answered; from then on every text frame
 //      goes to AgentChannel::received, in order, and the next frame is read
 //      only after that call returned (back-pressure: a slow store slows the
-//      agent down instead of filling memory).
+//      agent down instead of filling memory); when it answered false, only
+//      after the channel called the connection's resume().
 //   4. When the socket is gone (closed by either side, an error, a timeout,
 //      or the server stopping) AgentChannel::detach runs exactly once.
 //
@@ -57,7 +58,8 @@ class AgentChannel {
   // the status error_status.hpp picks, 503 for the store's unavailable).
   [[nodiscard]] virtual Result<AgentSessionId> attach(
       std::string_view agent_key, std::shared_ptr<AgentConnection> connection) = 0;
-  virtual void received(AgentSessionId session, std::string_view frame) = 0;
+  // False: the frame is handled elsewhere; the next one waits for resume().
+  [[nodiscard]] virtual bool received(AgentSessionId session, std::string_view frame) = 0;
   virtual void detach(AgentSessionId session) = 0;
 };
 

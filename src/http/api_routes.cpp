@@ -304,7 +304,7 @@ class RefusingChannel final : public AgentChannel {
   Result<AgentSessionId> attach(std::string_view, std::shared_ptr<AgentConnection>) override {
     return Error::unavailable("unavailable", "agents are not served by this process");
   }
-  void received(AgentSessionId, std::string_view) override {}
+  bool received(AgentSessionId, std::string_view) override { return true; }
   void detach(AgentSessionId) override {}
 };
 

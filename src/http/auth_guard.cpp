@@ -68,11 +68,6 @@ Guard make_auth_guard(Authenticator authenticate, AuthGuardOptions options) {
       ctx.response_headers.set("WWW-Authenticate", std::string(kRealm));
       return missing_credentials();
     }
-    if (options.failure_limiter != nullptr) {
-      RateDecision look =
-          options.failure_limiter->acquire(failure_key(request), options.failure_limit, 0);
-      if (!look.allowed) return rate_limited(look, ctx);
-    }
     auto credential = bearer_credential(*header);
     Result<Principal> principal =
         credential.ok() ? authenticate(*credential) : Result<Principal>(credential.error());
@@ -82,8 +77,12 @@ Guard make_auth_guard(Authenticator authenticate, AuthGuardOptions options) {
       }
       // An expired access token is a genuine one gone stale (a client about
       // to refresh), not a guess; only the others count against the address.
+      // Only refusals are throttled: a valid credential is never refused
+      // for what others sent from the same address.
       if (options.failure_limiter != nullptr && principal.error().code() != "token_expired") {
-        (void)options.failure_limiter->acquire(failure_key(request), options.failure_limit);
+        RateDecision d =
+            options.failure_limiter->acquire(failure_key(request), options.failure_limit);
+        if (!d.allowed) return rate_limited(d, ctx);
       }
       ctx.response_headers.set("WWW-Authenticate",
                                std::string(kRealm) + R"(, error="invalid_token")");

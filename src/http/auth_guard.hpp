@@ -15,8 +15,10 @@
 //
 // Guessing credentials is throttled: each refused credential (other than an
 // expired access token, which is stale rather than guessed) takes a token
-// from a per-address bucket, and while that bucket is empty every request
-// from the address with a credential is answered 429 before it is checked.
+// from a per-address bucket, and while that bucket is empty a refused
+// credential is answered 429 instead of 401. A valid credential is never
+// refused by it: users behind one address are not locked out by another's
+// guesses.
 //
 // Thread safety: the guard may run on any server thread; the authenticator
 // must be thread-safe (AuthService is).

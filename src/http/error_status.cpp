@@ -7,7 +7,7 @@ namespace scriptmesh::http {
 namespace {
 
 // Keep in the order and in step with the table in error_status.hpp.
-constexpr std::array<std::pair<std::string_view, int>, 9> kCodeStatus{{
+constexpr std::array<std::pair<std::string_view, int>, 10> kCodeStatus{{
     {"invalid_json", 400},
     {"invalid_request", 400},
     {"plan_limit_reached", 402},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<std::string_view, int>, 9> kCodeStatus{{
     {"upgrade_required", 426},
     {"rate_limited", 429},
     {"header_too_large", 431},
+    {"not_implemented", 501},
 }};
 
 int category_status(ErrorCategory category) noexcept {

@@ -13,6 +13,7 @@
 //   upgrade_required       426     a WebSocket-only path asked without Upgrade
 //   rate_limited           429     sent with Retry-After
 //   header_too_large       431
+//   not_implemented        501     a transfer coding the server does not know
 //
 //   category              status
 //   invalid_argument       422     valid request, unacceptable content

@@ -1,5 +1,6 @@
 #include "http/http_client.hpp"
 #include "http/tls_client.hpp"
+#include "scriptmesh/destinations.hpp"
 
 #include <sys/socket.h>
 
@@ -160,7 +161,13 @@ struct ExchangeEnv {
   asio::io_context& ioc;
   std::atomic<std::uint64_t>& connections_opened;
   std::size_t max_response_bytes;
+  bool allow_private_destinations;
 };
+
+bool is_public_destination(const asio::ip::address& address) {
+  if (address.is_v4()) return is_public_ipv4(address.to_v4().to_uint());
+  return is_public_ipv6(address.to_v6().to_bytes());
+}
 
 // One request on one connection, run on the I/O thread: [resolve, connect,
 // handshake,] write, read. The deadline timer closes the socket when it
@@ -204,7 +211,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (reused_) return write();
     beast::error_code ec;
     auto address = asio::ip::make_address(url_.host, ec);
-    if (!ec) return connect({tcp::endpoint(address, url_.port)});
+    if (!ec) return connect_allowed({tcp::endpoint(address, url_.port)});
     resolver_.emplace(env_.ioc);
     resolver_->async_resolve(
         url_.host, std::to_string(url_.port),
@@ -215,8 +222,26 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                 "connect_failed",
                 fmt::format("could not resolve {}: {}", self->url_.host, ec2.message())));
           }
-          self->connect({results.begin(), results.end()});
+          self->connect_allowed({results.begin(), results.end()});
         });
+  }
+
+  // Connects to the endpoints the destination policy allows. Checked here,
+  // on the addresses about to be used, so that no name that resolves to a
+  // private address passes, whatever it resolved to when the URL was set.
+  void connect_allowed(std::vector<tcp::endpoint> endpoints) {
+    if (!env_.allow_private_destinations) {
+      std::erase_if(endpoints,
+                    [](const tcp::endpoint& e) { return !is_public_destination(e.address()); });
+      if (endpoints.empty()) {
+        return fail(Error::permission_denied(
+            "destination_not_allowed",
+            fmt::format("{} is a loopback, private or otherwise internal address, which outbound "
+                        "requests may not reach (allow_private_destinations is off)",
+                        url_.host)));
+      }
+    }
+    connect(std::move(endpoints));
   }
 
   void connect(std::vector<tcp::endpoint> endpoints) {
@@ -436,7 +461,8 @@ struct PooledHttpClient::Impl {
               const std::shared_ptr<const OutgoingRequest>& request,
               SteadyClock::time_point deadline) {
     auto exchange =
-        std::make_shared<Exchange>(ExchangeEnv{ioc, connections_opened, options.max_response_bytes},
+        std::make_shared<Exchange>(ExchangeEnv{ioc, connections_opened, options.max_response_bytes,
+                                               options.allow_private_destinations},
                                    std::move(connection), reused, url, request, deadline);
     auto future = exchange->start();
     exchange.reset();

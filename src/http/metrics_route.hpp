@@ -3,8 +3,9 @@
 // Public in the route table (Prometheus scrapes with no user), but when a
 // bearer token is configured the route answers 401 "invalid_credentials" to
 // any request without "Authorization: Bearer <token>" (compared in
-// constant time), so the figures are not open to anyone who can reach the
-// port.
+// constant time), and without one it answers only clients on loopback (403
+// "metrics_loopback_only" to the rest), so the platform-wide figures are not
+// open to anyone who can reach the port.
 #pragma once
 
 #include <functional>

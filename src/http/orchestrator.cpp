@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -57,10 +58,42 @@ http::ServerOptions server_options(const OrchestratorConfig& config, const Liste
   options.port = listen.port;
   if (config.http_threads > 0) options.threads = static_cast<unsigned>(config.http_threads);
   options.body_limit = static_cast<std::uint64_t>(config.max_body_bytes);
+  options.max_connections = static_cast<std::size_t>(config.max_connections);
+  options.max_connections_per_address =
+      static_cast<std::size_t>(config.max_connections_per_address);
   if (!config.tls_cert.empty() || !config.tls_key.empty()) {
     options.tls = http::TlsOptions{config.tls_cert, config.tls_key};
   }
   return options;
+}
+
+// Descriptors kept for everything but client connections: the database and
+// its journal, outbound HTTP, log and spool files, the listening socket.
+constexpr rlim_t kReservedDescriptors = 256;
+
+// Raises the soft descriptor limit to the hard one and keeps max_connections
+// below it, so that a flood of connections makes new ones wait for a 503
+// instead of making accept() fail for everyone (and /healthz with it).
+void fit_descriptor_limit(http::ServerOptions& options, Logger& logger) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  const rlim_t usable = limit.rlim_cur > 2 * kReservedDescriptors
+                            ? limit.rlim_cur - kReservedDescriptors
+                            : limit.rlim_cur / 2;
+  const std::size_t configured = options.max_connections;
+  if (limit.rlim_cur != RLIM_INFINITY && options.max_connections > usable) {
+    options.max_connections = static_cast<std::size_t>(usable);
+  }
+  const bool lowered = options.max_connections < configured;
+  logger.info(lowered ? "max_connections lowered to fit the descriptor limit" : "connection limits",
+              {{"descriptor_limit", static_cast<std::int64_t>(limit.rlim_cur)},
+               {"max_connections", static_cast<std::int64_t>(options.max_connections)},
+               {"max_connections_per_address",
+                static_cast<std::int64_t>(options.max_connections_per_address)}});
 }
 
 // A wildcard bind address is reachable on loopback; URLs should say so.
@@ -129,6 +162,7 @@ struct ServiceSettings {
   AgentHubOptions hub;
   HttpClient& http;  // outbound: integrations' test sends
   OrchestratorMetrics& metrics;
+  bool allow_private_destinations;  // the setting: webhook and integration URLs
 };
 
 // This machine's name, as integrations report the orchestrator's host.
@@ -151,12 +185,13 @@ struct CoreServices {
         limiter(clock),
         hub(store, clock, events, logger, settings.hub),
         agents(store, clock, settings.keyring, &hub),
-        jobs(store, clock, hub),
+        jobs(store, clock, hub, JobServiceOptions{settings.allow_private_destinations}),
         webhook_secrets(store, settings.keyring, clock),
         schedule_engine(store, clock, jobs, events, engine_options(logger, settings.metrics)),
         schedules(store, clock, jobs, &schedule_engine),
         integrations(store, settings.keyring, clock, settings.http,
-                     IntegrationServiceOptions{settings.base_url, host_name()}),
+                     IntegrationServiceOptions{settings.base_url, host_name(),
+                                               settings.allow_private_destinations}),
         agent_channel(http::hub_channel(hub)),
         api{accounts, auth,       api_keys,     tenants,          users,
             clock,    &agents,    &jobs,        &webhook_secrets, agent_channel.get(),
@@ -354,14 +389,20 @@ class OrchestratorImpl final : public Orchestrator {
                               Clock& clock) {
     HttpClientOptions http_options;
     http_options.ca_file = config.http_ca_file;
+    http_options.allow_private_destinations = config.allow_private_destinations;
     http_client_ = make_http_client(http_options);
     auto email = make_email_sender(config, clock, logger_, *http_client_);
     SCRIPTMESH_RETURN_IF_ERROR(email);
     email_ = std::move(*email);
     TokenConfig tokens;
     tokens.jwt_secret = secrets_.jwt_secret;
-    ServiceSettings settings{tokens,        base_url, secrets_.fernet, hub_options(config),
-                             *http_client_, metrics_};
+    ServiceSettings settings{tokens,
+                             base_url,
+                             secrets_.fernet,
+                             hub_options(config),
+                             *http_client_,
+                             metrics_,
+                             config.allow_private_destinations};
     services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
     background_ = std::make_unique<BackgroundTasks>(*store_, clock, *http_client_, *services_,
                                                     config, base_url, logger_, metrics_);
@@ -478,6 +519,7 @@ Result<std::unique_ptr<Orchestrator>> Orchestrator::start(const OrchestratorConf
   logger.info("store opened", {{"path", store_options.path.string()}});
 
   auto options = server_options(config, *listen);
+  fit_descriptor_limit(options, logger);
   bool tls = options.tls.has_value();
   if (config.public_url.empty() && listen->port == 0) {
     logger.warn(

@@ -64,16 +64,22 @@ unsigned default_server_threads() noexcept {
 
 // ---- ConnectionSlot ----
 
-std::optional<ConnectionSlot> ConnectionSlot::try_acquire(
-    const std::shared_ptr<ServerState>& state) {
+std::optional<ConnectionSlot> ConnectionSlot::try_acquire(const std::shared_ptr<ServerState>& state,
+                                                          const std::string& address) {
+  const std::size_t cap = state->options.max_connections_per_address;
   std::lock_guard lock(state->mu);
   if (state->active >= state->options.max_connections) return std::nullopt;
+  if (cap != 0) {
+    std::size_t& open = state->per_address[address];
+    if (open >= cap) return std::nullopt;
+    ++open;
+  }
   ++state->active;
-  return ConnectionSlot(state, ++state->next_slot);
+  return ConnectionSlot(state, ++state->next_slot, cap != 0 ? address : std::string());
 }
 
 ConnectionSlot::ConnectionSlot(ConnectionSlot&& other) noexcept
-    : state_(std::move(other.state_)), id_(other.id_) {}
+    : state_(std::move(other.state_)), id_(other.id_), address_(std::move(other.address_)) {}
 
 ConnectionSlot::~ConnectionSlot() {
   if (!state_) return;
@@ -84,6 +90,12 @@ ConnectionSlot::~ConnectionSlot() {
     if (it != state_->on_stop.end()) {
       on_stop = std::move(it->second);
       state_->on_stop.erase(it);
+    }
+    if (state_->options.max_connections_per_address != 0) {
+      auto open = state_->per_address.find(address_);
+      if (open != state_->per_address.end() && --open->second == 0) {
+        state_->per_address.erase(open);
+      }
     }
     if (--state_->active == 0) state_->idle_cv.notify_all();
   }
@@ -133,7 +145,10 @@ struct HttpServer::Impl {
       return;
     }
     if (state->stopping) return;  // the socket closes as it goes out of scope
-    if (auto slot = ConnectionSlot::try_acquire(state)) {
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const std::string address = peer_ec ? std::string("-") : peer.address().to_string();
+    if (auto slot = ConnectionSlot::try_acquire(state, address)) {
       start_session(state, std::move(socket), std::move(*slot));
     } else {
       reject_connection(state, std::move(socket));

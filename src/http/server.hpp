@@ -23,6 +23,7 @@
 //   request not whole within read_timeout -> connection closed (slow loris)
 //   idle keep-alive past idle_timeout     -> connection closed
 //   more than max_connections open        -> 503 "too_many_connections", close
+//   (or max_connections_per_address from one address)
 //                                            (with TLS: closed without a
 //                                            handshake, which is the costly part)
 // Every response carries X-Request-Id: a sane incoming one is echoed, else
@@ -81,6 +82,9 @@ struct ServerOptions {
   // Open connections at most (WebSocket connections included); beyond it a
   // new connection is answered 503 and closed.
   std::size_t max_connections = 10'000;
+  // Open connections at most from one client address (the peer's, as
+  // accepted); beyond it the same 503. 0 = no cap of its own.
+  std::size_t max_connections_per_address = 0;
   // How long stop() waits for in-flight requests before abandoning the rest.
   std::chrono::milliseconds shutdown_grace{10'000};
   // When set, the server speaks HTTPS only (TLS 1.2 or later).

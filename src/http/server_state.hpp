@@ -44,6 +44,8 @@ struct ServerState {
   std::condition_variable idle_cv;  // notified when active drops to 0
   std::size_t active = 0;           // guarded by mu
   std::uint64_t next_slot = 0;      // guarded by mu
+  // Open connections per client address, when options cap them.
+  std::unordered_map<std::string, std::size_t> per_address;  // guarded by mu
   // What to call when the server begins to stop, per open connection.
   std::unordered_map<std::uint64_t, std::function<void()>> on_stop;  // guarded by mu
 };
@@ -52,8 +54,10 @@ struct ServerState {
 // (destruction) frees the place and wakes stop() when it was the last.
 class ConnectionSlot {
  public:
-  // A slot, or nullopt when max_connections are already open.
-  static std::optional<ConnectionSlot> try_acquire(const std::shared_ptr<ServerState>& state);
+  // A slot, or nullopt when max_connections are already open, or
+  // max_connections_per_address from `address`.
+  static std::optional<ConnectionSlot> try_acquire(const std::shared_ptr<ServerState>& state,
+                                                   const std::string& address);
 
   ConnectionSlot(ConnectionSlot&& other) noexcept;
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
@@ -67,11 +71,12 @@ class ConnectionSlot {
   void set_on_stop(std::function<void()> on_stop);
 
  private:
-  ConnectionSlot(std::shared_ptr<ServerState> state, std::uint64_t id)
-      : state_(std::move(state)), id_(id) {}
+  ConnectionSlot(std::shared_ptr<ServerState> state, std::uint64_t id, std::string address)
+      : state_(std::move(state)), id_(id), address_(std::move(address)) {}
 
   std::shared_ptr<ServerState> state_;  // null once moved from
   std::uint64_t id_ = 0;
+  std::string address_;  // counted in per_address when the cap is on
 };
 
 }  // namespace scriptmesh::http

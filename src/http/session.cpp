@@ -20,6 +20,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/json_body.hpp"
+#include "http/request_framing.hpp"
 #include "http/upgrade.hpp"
 #include "http/url.hpp"
 
@@ -158,6 +159,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
+    if (auto problem = framing_problem(parser_->get())) return answer_unreadable(*problem);
     exchange_.started = state_->clock.monotonic_now();
     if (parser_->is_done()) return on_request();
     if (!is_expect_continue(parser_->get())) return read_body();
@@ -295,6 +297,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (is_writable_header(name, value)) response_.insert(name, value);
     }
     response_.set("X-Request-Id", exchange_.request_id);
+    set_security_headers();
     bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
     if (!bodiless && !r.body.empty()) {
       if (!r.content_type.empty()) response_.set(bhttp::field::content_type, r.content_type);
@@ -312,6 +315,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          self->on_write(ec);
                        });
+  }
+
+  // On every answer, whatever the route: no content sniffing (a JSON error
+  // or job output is never taken for HTML), no Referer leaking paths or
+  // tokens onwards, and over TLS a browser that keeps to https. A route may
+  // set stricter ones of its own (the dashboard's Content-Security-Policy).
+  void set_security_headers() {
+    response_.set("X-Content-Type-Options", "nosniff");
+    if (response_.find("Referrer-Policy") == response_.end()) {
+      response_.set("Referrer-Policy", "no-referrer");
+    }
+    if constexpr (kIsTls<Stream>) {
+      response_.set("Strict-Transport-Security", "max-age=31536000");
+    }
   }
 
   void on_write(beast::error_code ec) {

@@ -107,15 +107,23 @@ inline std::string str_field(const e2e_json::object& job, const char* key) {
 // An orchestrator with short heartbeats and leases, one tenant and its admin.
 struct Cluster {
   explicit Cluster(std::map<std::string, std::string> settings = {})
-      : server(TestOrchestratorOptions{with_defaults(std::move(settings))}),
+      : Cluster(options_with(std::move(settings))) {}
+  explicit Cluster(TestOrchestratorOptions options)
+      : server(with_defaults(std::move(options))),
         api(server.port()),
         account(sign_up(server, api, "owner@example.com", "Acme")),
         token(account.access_token) {}
 
-  static std::map<std::string, std::string> with_defaults(std::map<std::string, std::string> s) {
-    s.emplace("heartbeat_sec", "1");
-    s.emplace("lease_timeout_sec", "3");
-    return s;
+  static TestOrchestratorOptions options_with(std::map<std::string, std::string> settings) {
+    TestOrchestratorOptions o;
+    o.settings = std::move(settings);
+    return o;
+  }
+
+  static TestOrchestratorOptions with_defaults(TestOrchestratorOptions o) {
+    o.settings.emplace("heartbeat_sec", "1");
+    o.settings.emplace("lease_timeout_sec", "3");
+    return o;
   }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }

@@ -234,6 +234,21 @@ RawConnection::RawConnection(std::uint16_t port) {
   }
 }
 
+RawConnection::RawConnection(std::uint16_t port, const std::string& source) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  sockaddr_in addr = loopback(port);
+  if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("bind() or connect() from " + source + " failed");
+  }
+}
+
 RawConnection::~RawConnection() {
   close();
 }

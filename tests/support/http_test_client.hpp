@@ -84,6 +84,9 @@ class HttpTestClient {
 class RawConnection {
  public:
   explicit RawConnection(std::uint16_t port);
+  // From `source`, a local IPv4 address ("127.0.0.2": the whole of
+  // 127.0.0.0/8 is loopback), to tell clients apart by address.
+  RawConnection(std::uint16_t port, const std::string& source);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;

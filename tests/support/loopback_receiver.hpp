@@ -34,7 +34,17 @@
 #include <utility>
 #include <vector>
 
+#include "scriptmesh/http_client.hpp"
+
 namespace scriptmesh::testing {
+
+// Options for a production HTTP client that talks to loopback receivers:
+// allow_private_destinations on (outbound requests refuse loopback otherwise).
+inline HttpClientOptions loopback_client_options() {
+  HttpClientOptions options;
+  options.allow_private_destinations = true;
+  return options;
+}
 
 struct ReceivedRequest {
   std::string method;  // "POST"

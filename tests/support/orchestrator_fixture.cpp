@@ -39,7 +39,10 @@ std::uint16_t port_from_ready_line(const std::string& line) {
 TestOrchestrator::TestOrchestrator(TestOrchestratorOptions options)
     : data_dir_(dir_ / "data"),
       settings_(std::move(options.settings)),
+      env_(std::move(options.env)),
       start_timeout_(options.start_timeout) {
+  // Tests receive webhooks and mail on loopback; a test of the refusal sets it.
+  settings_.try_emplace("allow_private_destinations", "true");
   launch("127.0.0.1:0");
 }
 
@@ -54,8 +57,7 @@ void TestOrchestrator::launch(const std::string& listen) {
   // Each run logs to its own files, so a restart's wait sees only its own lines.
   std::string name = starts_ == 0 ? "orchestrator" : "orchestrator-" + std::to_string(starts_);
   ++starts_;
-  process_ =
-      std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, dir_.path(), name);
+  process_ = std::make_unique<ChildProcess>(argv, env_, dir_.path(), name);
   auto ready = process_->wait_for_stderr("orchestrator ready", start_timeout_);
   INFO(process_->stderr_text());
   REQUIRE(ready);

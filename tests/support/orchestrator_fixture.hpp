@@ -33,9 +33,12 @@ namespace scriptmesh::testing {
 
 struct TestOrchestratorOptions {
   // Settings passed as flags, by setting key: {"rate_limit_default_per_min", "5"}.
+  // allow_private_destinations is "true" unless given here.
   std::map<std::string, std::string> settings;
   // How long start-up may take before the test fails.
   std::chrono::milliseconds start_timeout{60'000};
+  // The process's environment (besides PATH); it inherits nothing else.
+  std::map<std::string, std::string> env;
 };
 
 class TestOrchestrator {
@@ -79,6 +82,7 @@ class TestOrchestrator {
   std::uint16_t port_ = 0;
   bool stopped_ = false;
   std::map<std::string, std::string> settings_;
+  std::map<std::string, std::string> env_;
   std::chrono::milliseconds start_timeout_{60'000};
   int starts_ = 0;
 

@@ -101,8 +101,8 @@ Result<AgentSessionId> AgentHub::attach(std::string_view agent_key,
   return impl_->attach(agent_key, std::move(connection));
 }
 
-void AgentHub::received(AgentSessionId session, std::string_view frame) {
-  impl_->received(session, frame);
+bool AgentHub::received(AgentSessionId session, std::string_view frame) {
+  return impl_->received(session, frame);
 }
 
 void AgentHub::detach(AgentSessionId session) {

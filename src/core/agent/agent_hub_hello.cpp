@@ -44,6 +44,17 @@ Result<hub::ResumePlan> plan_resume(Store& store, const hub::SessionView& view,
 
 }  // namespace
 
+void AgentHub::Impl::start_hello(AgentSessionId session, hub::SessionView view,
+                                 agent_protocol::Hello hello) {
+  async_begun();
+  hello_lanes_[session % hello_lanes_.size()].post(
+      [this, session, view = std::move(view), hello = std::move(hello)] {
+        on_hello(session, view, hello);
+        if (view.connection) view.connection->resume();
+        async_ended();
+      });
+}
+
 void AgentHub::Impl::on_hello(AgentSessionId session, const hub::SessionView& view,
                               const agent_protocol::Hello& hello) {
   Result<std::map<std::string, ScriptSpec>> summary =

@@ -49,6 +49,8 @@ namespace hub {
 inline constexpr std::string_view kAgentLost = "agent_lost";
 inline constexpr std::string_view kAgentOffline = "agent_offline";
 inline constexpr std::string_view kOrchestratorRestarted = "orchestrator_restarted";
+// Threads that handle hellos (see AgentHub::Impl::hello_lanes_).
+inline constexpr std::size_t kHelloLanes = 2;
 
 // One attached connection and the agent behind it.
 struct LiveAgent {
@@ -165,6 +167,9 @@ class AgentHub::Impl {
   std::mutex& status_lock(const std::string& key);
 
   // --- agent_hub_hello.cpp
+  // Hands the hello to a hello lane; the connection's reading stays paused
+  // until the lane has handled it and called AgentConnection::resume().
+  void start_hello(AgentSessionId session, hub::SessionView view, agent_protocol::Hello hello);
   void on_hello(AgentSessionId session, const hub::SessionView& view,
                 const agent_protocol::Hello& hello);
   // Fails with "agent_lost" the agent's dispatched/running jobs not in `listed`.
@@ -179,7 +184,7 @@ class AgentHub::Impl {
                  std::vector<std::string>& cancels);
 
   // --- agent_hub_messages.cpp
-  void received(AgentSessionId session, std::string_view frame);
+  bool received(AgentSessionId session, std::string_view frame);
   void on_heartbeat(AgentSessionId session, const hub::SessionView& view,
                     const agent_protocol::Heartbeat& m);
   void on_started(AgentSessionId session, const hub::SessionView& view,
@@ -322,6 +327,11 @@ class AgentHub::Impl {
   // (announce_final, failures): run here, never on the store's thread.
   // Last, so that it is gone before anything its tasks use.
   SerialExecutor followups_;
+  // Hellos: checking a manifest's patterns costs up to milliseconds, so it
+  // runs here and not on the network thread that read the frame, where it
+  // would delay every other request that thread serves. A connection is
+  // always handled by the same lane (session id modulo the lane count).
+  std::array<SerialExecutor, hub::kHelloLanes> hello_lanes_;
 };
 
 }  // namespace scriptmesh

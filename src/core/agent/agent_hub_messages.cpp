@@ -54,22 +54,25 @@ JobTransition result_transition(const JobRecord& job, const proto::Finished& m, 
 
 }  // namespace
 
-void AgentHub::Impl::received(AgentSessionId session, std::string_view frame) {
+bool AgentHub::Impl::received(AgentSessionId session, std::string_view frame) {
   std::optional<hub::SessionView> view = view_of(session);
-  if (!view) return;
+  if (!view) return true;
   Result<proto::AgentMessage> message = proto::decode_agent_message(frame);
   if (!message.ok()) {
     refuse(session, *view, message.error().code());
-    return;
+    return true;
   }
-  if (!view->hello_done && !std::holds_alternative<proto::Hello>(*message)) {
+  if (auto* hello = std::get_if<proto::Hello>(&*message)) {
+    start_hello(session, std::move(*view), std::move(*hello));
+    return false;
+  }
+  if (!view->hello_done) {
     refuse(session, *view, "hello_required");
-    return;
+    return true;
   }
   std::visit(
       [&](const auto& m) {
         using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, proto::Hello>) on_hello(session, *view, m);
         if constexpr (std::is_same_v<M, proto::Heartbeat>) on_heartbeat(session, *view, m);
         if constexpr (std::is_same_v<M, proto::Started>) on_started(session, *view, m);
         if constexpr (std::is_same_v<M, proto::Output>) on_output(session, *view, m);
@@ -77,6 +80,7 @@ void AgentHub::Impl::received(AgentSessionId session, std::string_view frame) {
         if constexpr (std::is_same_v<M, proto::Rejected>) on_rejected(session, *view, m);
       },
       *message);
+  return true;
 }
 
 void AgentHub::Impl::on_heartbeat(AgentSessionId, const hub::SessionView& view,

@@ -42,8 +42,35 @@ Result<const json::object*> scripts_object(std::string_view text, json::value& d
   return &scripts->as_object();
 }
 
+// Counts what one document declares, against the bounds of manifest.hpp.
+struct Budget {
+  std::size_t pattern_bytes = 0;
+  int program_size = 0;
+
+  Result<void> add_pattern(const std::string& where, std::size_t bytes) {
+    pattern_bytes += bytes;
+    if (pattern_bytes <= kMaxManifestPatternBytes) return {};
+    return invalid(where, "patterns exceed " + std::to_string(kMaxManifestPatternBytes) +
+                              " bytes in all for the manifest");
+  }
+  Result<void> add_program(const std::string& where, int size) {
+    program_size += size;
+    if (program_size <= kMaxManifestProgramSize) return {};
+    return invalid(where, "patterns compile to more than " +
+                              std::to_string(kMaxManifestProgramSize) +
+                              " instructions in all for the manifest");
+  }
+};
+
+// What the parser does with a pattern beyond checking its length.
+enum class PatternUse {
+  kKeep,   // compile it and keep the compiled form (the agent's manifest)
+  kCheck,  // compile it to prove it valid, then drop it (a summary at hello)
+  kSkip,   // nothing more (a summary already checked)
+};
+
 Result<ParamSpec> parse_param(const std::string& where, const std::string& name,
-                              const json::value& v) {
+                              const json::value& v, PatternUse use, Budget& budget) {
   const std::string field = "params " + quoted(name);
   if (auto problem = manifest_detail::variable_name_problem(name); !problem.empty()) {
     return invalid(where, field + ": " + problem);
@@ -57,25 +84,41 @@ Result<ParamSpec> parse_param(const std::string& where, const std::string& name,
   if (const json::value* p = v.as_object().if_contains("pattern")) {
     if (!p->is_string()) return invalid(where, field + ": \"pattern\" must be a string");
     spec.pattern = std::string(p->as_string());
-    if (!spec.pattern.empty()) {
+    if (spec.pattern.size() > kMaxPatternLength) {
+      return invalid(where, field + ": \"pattern\" is longer than " +
+                                std::to_string(kMaxPatternLength) + " characters");
+    }
+    SCRIPTMESH_RETURN_IF_ERROR(budget.add_pattern(where, spec.pattern.size()));
+    if (!spec.pattern.empty() && use != PatternUse::kSkip) {
       auto compiled = manifest_detail::compile_pattern(spec.pattern);
       if (!compiled.ok()) {
         return invalid(where, field + ": \"pattern\" " + compiled.error().message());
       }
-      spec.compiled = *compiled;
+      SCRIPTMESH_RETURN_IF_ERROR(budget.add_program(where, (*compiled)->program_size()));
+      if (use == PatternUse::kKeep) spec.compiled = *compiled;
     }
   }
   return spec;
 }
 
+Result<void> check_script_count(std::size_t count) {
+  if (count <= kMaxManifestScripts) return {};
+  return invalid("manifest",
+                 "declares more than " + std::to_string(kMaxManifestScripts) + " scripts");
+}
+
 // "params" and "timeout_sec": the part of an entry shared with the summary.
 Result<void> parse_declarations(const std::string& where, const json::object& entry,
-                                ScriptSpec& spec) {
+                                ScriptSpec& spec, PatternUse use, Budget& budget) {
   if (const json::value* params = entry.if_contains("params")) {
     if (!params->is_object()) return invalid(where, "\"params\" must be an object");
+    if (params->as_object().size() > kMaxScriptParams) {
+      return invalid(where,
+                     "declares more than " + std::to_string(kMaxScriptParams) + " parameters");
+    }
     for (const auto& [key, value] : params->as_object()) {
       std::string name(key);
-      auto param = parse_param(where, name, value);
+      auto param = parse_param(where, name, value, use, budget);
       SCRIPTMESH_RETURN_IF_ERROR(param);
       spec.params.emplace(std::move(name), std::move(*param));
     }
@@ -173,7 +216,7 @@ Result<std::map<std::string, std::string>> parse_env(const std::string& where,
 }
 
 Result<ScriptSpec> parse_script(const std::string& name, const json::value& v,
-                                const ManifestCheckOptions& options) {
+                                const ManifestCheckOptions& options, Budget& budget) {
   const std::string where = where_script(name);
   if (!is_valid_script_name(name)) {
     return invalid(where, "name must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
@@ -185,7 +228,7 @@ Result<ScriptSpec> parse_script(const std::string& name, const json::value& v,
   auto command = parse_command(where, entry, options);
   SCRIPTMESH_RETURN_IF_ERROR(command);
   spec.command = std::move(*command);
-  SCRIPTMESH_RETURN_IF_ERROR(parse_declarations(where, entry, spec));
+  SCRIPTMESH_RETURN_IF_ERROR(parse_declarations(where, entry, spec, PatternUse::kKeep, budget));
   auto workdir = parse_workdir(where, entry, options);
   SCRIPTMESH_RETURN_IF_ERROR(workdir);
   spec.workdir = std::move(*workdir);
@@ -227,10 +270,12 @@ Result<Manifest> parse_manifest(std::string_view text, const ManifestCheckOption
   json::value doc;
   auto scripts = scripts_object(text, doc);
   SCRIPTMESH_RETURN_IF_ERROR(scripts);
+  SCRIPTMESH_RETURN_IF_ERROR(check_script_count((*scripts)->size()));
   Manifest manifest;
+  Budget budget;
   for (const auto& [key, value] : **scripts) {
     std::string name(key);
-    auto spec = parse_script(name, value, options);
+    auto spec = parse_script(name, value, options, budget);
     SCRIPTMESH_RETURN_IF_ERROR(spec);
     manifest.scripts.emplace(std::move(name), std::move(*spec));
   }
@@ -263,10 +308,18 @@ std::string manifest_summary_json(const Manifest& manifest) {
   return json::serialize(json::object{{"scripts", std::move(scripts)}});
 }
 
-Result<std::map<std::string, ScriptSpec>> parse_manifest_summary(std::string_view text) {
+Result<std::map<std::string, ScriptSpec>> parse_manifest_summary(
+    std::string_view text, const SummaryCheckOptions& options) {
+  if (text.size() > kMaxManifestSummaryBytes) {
+    return invalid("manifest",
+                   "summary is larger than " + std::to_string(kMaxManifestSummaryBytes) + " bytes");
+  }
   json::value doc;
   auto scripts = scripts_object(text, doc);
   SCRIPTMESH_RETURN_IF_ERROR(scripts);
+  SCRIPTMESH_RETURN_IF_ERROR(check_script_count((*scripts)->size()));
+  const PatternUse use = options.check_patterns ? PatternUse::kCheck : PatternUse::kSkip;
+  Budget budget;
   std::map<std::string, ScriptSpec> out;
   for (const auto& [key, value] : **scripts) {
     std::string name(key);
@@ -277,7 +330,7 @@ Result<std::map<std::string, ScriptSpec>> parse_manifest_summary(std::string_vie
     if (!value.is_object()) return invalid(where, "must be an object");
     ScriptSpec spec;
     spec.name = name;
-    SCRIPTMESH_RETURN_IF_ERROR(parse_declarations(where, value.as_object(), spec));
+    SCRIPTMESH_RETURN_IF_ERROR(parse_declarations(where, value.as_object(), spec, use, budget));
     out.emplace(std::move(name), std::move(spec));
   }
   return out;

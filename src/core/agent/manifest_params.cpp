@@ -1,5 +1,6 @@
 #include "scriptmesh/manifest.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -19,16 +20,24 @@ bool is_alnum(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// libstdc++'s default std::regex engine backtracks recursively, one stack frame
-// per character: a 32 KiB value overflows the stack, and a pattern such as
-// (a*)*b takes exponential time. __polynomial selects its Thompson-style engine
-// instead, bounded in both (and refuses back-references, which need the other).
-constexpr std::regex::flag_type kPatternFlags =
-#if defined(__GLIBCXX__)
-    std::regex::ECMAScript | std::regex_constants::__polynomial;
-#else
-    std::regex::ECMAScript;
-#endif
+// Errors are returned, never written to stderr: a hostile pattern must not
+// be able to flood the orchestrator's log.
+re2::RE2::Options pattern_options() {
+  re2::RE2::Options options;
+  options.set_max_mem(static_cast<int64_t>(kMaxPatternMemoryBytes));
+  options.set_log_errors(false);
+  return options;
+}
+
+// \1 to \9 outside a class: what ECMAScript reads as a back-reference.
+bool has_back_reference(std::string_view pattern) {
+  for (std::size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] != '\\') continue;
+    if (pattern[i + 1] >= '1' && pattern[i + 1] <= '9') return true;
+    ++i;  // an escaped character, whatever it is
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -37,21 +46,27 @@ Result<std::shared_ptr<const CompiledPattern>> compile_pattern(const std::string
     return Error::invalid_argument(
         "invalid_manifest", "is longer than " + std::to_string(kMaxPatternLength) + " characters");
   }
-  try {
-    return std::make_shared<const CompiledPattern>(
-        CompiledPattern{std::regex(pattern, kPatternFlags)});
-  } catch (const std::regex_error& e) {
-    if (e.code() == std::regex_constants::error_complexity) {
-      return Error::invalid_argument("invalid_manifest",
-                                     "uses a back-reference, which patterns do not support");
-    }
+  auto compiled = std::make_shared<const CompiledPattern>(pattern, pattern_options());
+  const bool too_large = compiled->regex.ok()
+                             ? compiled->program_size() > kMaxPatternProgramSize
+                             : compiled->regex.error_code() == re2::RE2::ErrorPatternTooLarge;
+  if (too_large) {
     return Error::invalid_argument(
-        "invalid_manifest", std::string("is not a valid regular expression (") + e.what() + ")");
+        "invalid_manifest", "compiles to more than " + std::to_string(kMaxPatternProgramSize) +
+                                " instructions; write it with fewer or smaller repetitions");
   }
+  if (compiled->regex.ok()) return compiled;
+  if (compiled->regex.error_code() == re2::RE2::ErrorBadEscape && has_back_reference(pattern)) {
+    return Error::invalid_argument("invalid_manifest",
+                                   "uses a back-reference, which patterns do not support");
+  }
+  return Error::invalid_argument(
+      "invalid_manifest",
+      "is not a valid regular expression (" + quoted(compiled->regex.error(), 200) + ")");
 }
 
 bool pattern_matches(const CompiledPattern& pattern, std::string_view value) {
-  return std::regex_match(value.begin(), value.end(), pattern.regex);
+  return re2::RE2::FullMatch(re2::StringPiece(value.data(), value.size()), pattern.regex);
 }
 
 std::string quoted(std::string_view text, std::size_t max_shown) {
@@ -146,11 +161,7 @@ Result<void> check_value_matches(const std::string& name, const ParamSpec& spec,
     }
     compiled = *fresh;
   }
-  try {
-    if (manifest_detail::pattern_matches(*compiled, value)) return {};
-  } catch (const std::regex_error&) {
-    return invalid_param(name, "value could not be checked against the declared pattern");
-  }
+  if (manifest_detail::pattern_matches(*compiled, value)) return {};
   return invalid_param(name, "value does not match the declared pattern " + quoted(spec.pattern));
 }
 

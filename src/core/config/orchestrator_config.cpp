@@ -85,6 +85,23 @@ const std::vector<SettingRow>& rows() {
          c.max_body_bytes = *n;
          return {};
        }},
+      {{"max_connections", "SCRIPTMESH_MAX_CONNECTIONS",
+        "open connections at most, agents' included; lowered to fit the descriptor limit "
+        "(default 10000)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("max_connections", v, 16, 1'000'000);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.max_connections = *n;
+         return {};
+       }},
+      {{"max_connections_per_address", "SCRIPTMESH_MAX_CONNECTIONS_PER_ADDRESS",
+        "open connections at most from one client address; 0 = no cap (default 1024)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto n = parse_int("max_connections_per_address", v, 0, 1'000'000);
+         SCRIPTMESH_RETURN_IF_ERROR(n);
+         c.max_connections_per_address = *n;
+         return {};
+       }},
       {{"sqlite_synchronous", "SCRIPTMESH_SQLITE_SYNCHRONOUS", "full (default) or normal"},
        [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
          if (v != "full" && v != "normal")
@@ -181,6 +198,15 @@ const std::vector<SettingRow>& rows() {
       {{"http_ca_file", "SCRIPTMESH_HTTP_CA_FILE",
         "PEM CA bundle trusted by outbound HTTPS (default: the system's)"},
        SM_STRING_SETTER(http_ca_file)},
+      {{"allow_private_destinations", "SCRIPTMESH_ALLOW_PRIVATE_DESTINATIONS",
+        "let webhooks, integrations and e-mail reach loopback, private and link-local "
+        "addresses, and job webhooks use http:// (default false)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto on = parse_bool("allow_private_destinations", v);
+         SCRIPTMESH_RETURN_IF_ERROR(on);
+         c.allow_private_destinations = *on;
+         return {};
+       }},
   };
   return kRows;
 }

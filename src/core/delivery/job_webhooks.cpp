@@ -1,6 +1,8 @@
 // Building and enqueueing job webhooks (see scriptmesh/job_webhooks.hpp).
 #include "scriptmesh/job_webhooks.hpp"
 
+#include "scriptmesh/destinations.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -151,7 +153,7 @@ bool is_scheme(std::string_view url, std::string_view scheme) {
 
 }  // namespace
 
-Result<void> check_webhook_url(std::string_view url) {
+Result<void> check_webhook_url(std::string_view url, bool allow_private_destinations) {
   auto invalid = [](std::string message) {
     return Error::invalid_argument("invalid_webhook_url", std::move(message));
   };
@@ -176,6 +178,15 @@ Result<void> check_webhook_url(std::string_view url) {
     return invalid("webhook_url must not contain user info");
   }
   if (authority.empty() || authority.front() == ':') return invalid("webhook_url has no host");
+  if (allow_private_destinations) return ok_result();
+  if (rest != 8) return invalid("webhook_url must be an https:// URL");
+  const std::size_t host_end =
+      authority.front() == '[' ? authority.find(']') + 1 : authority.find(':');
+  if (is_private_host_literal(authority.substr(0, host_end))) {
+    return invalid(
+        "webhook_url must not point at a loopback, private or link-local address "
+        "(allowed only when the orchestrator sets allow_private_destinations)");
+  }
   return ok_result();
 }
 
@@ -201,7 +212,9 @@ Result<std::optional<DeliveryId>> enqueue_job_webhook(Store& store, const JobRec
                                                       const JobWebhookOptions& options) {
   if (final_job.webhook_url.empty()) return std::optional<DeliveryId>();
   SCRIPTMESH_RETURN_IF_ERROR(check_final(final_job));
-  SCRIPTMESH_RETURN_IF_ERROR(check_webhook_url(final_job.webhook_url));
+  // Only its form: the policy was applied when the job was created, and the
+  // HTTP client applies it again to the address it connects to.
+  SCRIPTMESH_RETURN_IF_ERROR(check_webhook_url(final_job.webhook_url, true));
   Result<std::string> body = job_webhook_body(store, final_job, options);
   if (!body.ok()) return std::move(body).error();
 

@@ -114,6 +114,10 @@ int configure(SpawnSetup& setup, const ProcessSpec& spec, int out_fd, int err_fd
   if (rc == 0) rc = posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(actions, out_fd, 1);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(actions, err_fd, 2);
+  // Whatever else the host process has open (the agent's connection to the
+  // orchestrator, spool files, descriptors a library opened without
+  // O_CLOEXEC) stays out of the script.
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(actions, 3);
   if (rc == 0 && !spec.workdir.empty()) {
     rc = posix_spawn_file_actions_addchdir_np(actions, spec.workdir.c_str());
   }

@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 
+#include "scriptmesh/destinations.hpp"
+
 namespace scriptmesh {
 namespace {
 
@@ -159,7 +161,7 @@ struct UrlParts {
   std::string_view path;  // from the first '/' after the authority; may be empty
 };
 
-Result<UrlParts> check_url(std::string_view field, std::string_view url) {
+Result<UrlParts> check_url(std::string_view field, std::string_view url, bool allow_private) {
   if (url.empty()) return invalid(field, "must not be empty");
   if (url.size() > kMaxIntegrationUrlBytes) {
     return invalid(field, "is longer than " + std::to_string(kMaxIntegrationUrlBytes) + " bytes");
@@ -199,7 +201,14 @@ Result<UrlParts> check_url(std::string_view field, std::string_view url) {
   if (!after_host.empty() && (after_host.front() != ':' || !valid_port(after_host.substr(1)))) {
     return invalid(field, "has an invalid port");
   }
-  if (!parts.https && !is_loopback(parts.host)) {
+  if (!allow_private) {
+    if (!parts.https) return invalid(field, "must be an https:// URL");
+    if (is_private_host_literal(parts.host)) {
+      return invalid(field,
+                     "must not point at a loopback, private or link-local address (allowed only "
+                     "when the orchestrator sets allow_private_destinations)");
+    }
+  } else if (!parts.https && !is_loopback(parts.host)) {
     return invalid(field,
                    "must be an https:// URL (http:// is allowed only for a loopback host: "
                    "127.0.0.0/8, [::1] or localhost)");
@@ -264,8 +273,9 @@ Result<std::string> check_splunk_name(std::string_view field, std::string_view v
   return std::string(value);
 }
 
-Result<std::string> check_splunk_hec_url(std::string_view field, std::string_view value) {
-  Result<UrlParts> parts = check_url(field, value);
+Result<std::string> check_splunk_hec_url(std::string_view field, std::string_view value,
+                                         bool allow_private) {
+  Result<UrlParts> parts = check_url(field, value, allow_private);
   if (!parts.ok()) return std::move(parts).error();
   if (value.find('?') != std::string_view::npos) return invalid(field, "must not contain a query");
   std::string_view url = value;
@@ -290,11 +300,11 @@ Result<std::string> check_splunk_hec_url(std::string_view field, std::string_vie
   return out;
 }
 
-Result<std::string> check_field(const FieldSpec& spec, std::string_view value) {
+Result<std::string> check_field(const FieldSpec& spec, std::string_view value, bool allow_private) {
   switch (spec.kind) {
     case FieldKind::kUrl:
     case FieldKind::kChatUrl: {
-      Result<UrlParts> parts = check_url(spec.name, value);
+      Result<UrlParts> parts = check_url(spec.name, value, allow_private);
       if (!parts.ok()) return std::move(parts).error();
       return std::string(value);
     }
@@ -307,7 +317,7 @@ Result<std::string> check_field(const FieldSpec& spec, std::string_view value) {
     case FieldKind::kDatadogSite:
       return check_datadog_site(spec.name, value);
     case FieldKind::kSplunkHecUrl:
-      return check_splunk_hec_url(spec.name, value);
+      return check_splunk_hec_url(spec.name, value, allow_private);
     case FieldKind::kSplunkName:
       return check_splunk_name(spec.name, value);
   }
@@ -358,7 +368,8 @@ std::string redact_url(std::string_view url) {
 
 }  // namespace
 
-Result<json::object> normalize_integration_config(IntegrationType type, const json::value& config) {
+Result<json::object> normalize_integration_config(IntegrationType type, const json::value& config,
+                                                  bool allow_private_destinations) {
   if (!config.is_object()) return invalid("", "must be a JSON object");
   const json::object& in = config.get_object();
   if (json::serialize(in).size() > kMaxIntegrationConfigBytes) {
@@ -377,7 +388,8 @@ Result<json::object> normalize_integration_config(IntegrationType type, const js
       continue;
     }
     if (!value->is_string()) return invalid(spec.name, "must be a string");
-    Result<std::string> checked = check_field(spec, value->get_string());
+    Result<std::string> checked =
+        check_field(spec, value->get_string(), allow_private_destinations);
     if (!checked.ok()) return std::move(checked).error();
     out[spec.name] = std::move(checked).value();
   }

@@ -93,8 +93,11 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 // (pagerduty api_url, datadog site, splunk sourcetype), datadog site and
 // splunk hec_url rewritten as described. Normalizing a normalized config
 // returns it unchanged. Errors: invalid_argument "invalid_config".
+// URLs must be https://; with `allow_private_destinations` http:// is also
+// taken for a loopback host, and without it no URL may name localhost or a
+// loopback, private or link-local IP literal (scriptmesh/destinations.hpp).
 [[nodiscard]] Result<boost::json::object> normalize_integration_config(
-    IntegrationType type, const boost::json::value& config);
+    IntegrationType type, const boost::json::value& config, bool allow_private_destinations = true);
 
 // The config as the API shows it. Each secret key present is replaced:
 //   - the chat webhook URLs (slack, discord, teams webhook_url) keep their

@@ -26,6 +26,23 @@ void add_agent_name(Store& store, const TenantId& tenant, boost::json::object& d
   if (agent.ok()) data["agent_name"] = agent->name;
 }
 
+// What a tenant is told when a send did not get an HTTP answer. The
+// transport's own error (refused, reset, timed out, certificate, the
+// address) would tell a tenant which hosts and ports the orchestrator's
+// network has open: test sends would make a port scanner. So every such
+// failure reads the same; an answer's status code is the receiver's own.
+std::string tenant_facing(const std::string& error) {
+  for (std::string_view code : {"connect_failed", "tls_failed", "timeout", "io_error"}) {
+    if (error.starts_with(code) && error.size() > code.size() && error[code.size()] == ':') {
+      return "unreachable: the receiver could not be reached";
+    }
+  }
+  if (error.starts_with("destination_not_allowed:")) {
+    return "destination_not_allowed: the URL's host is a loopback, private or link-local address";
+  }
+  return error;
+}
+
 }  // namespace
 
 Result<IntegrationEvent> IntegrationService::Impl::event_of(const TenantId& tenant,
@@ -66,7 +83,9 @@ DeliveryOutcome IntegrationService::Impl::send(const IntegrationRecord& r,
     return skipped;
   }
   (*request)->timeout = timeout;
-  return delivery_outcome_of(http.send(**request));
+  DeliveryOutcome outcome = delivery_outcome_of(http.send(**request));
+  outcome.error = tenant_facing(outcome.error);
+  return outcome;
 }
 
 DeliveryOutcome IntegrationService::deliver(const DeliveryRecord& delivery,

@@ -109,7 +109,8 @@ Result<IntegrationView> IntegrationService::create(const Principal& caller,
   if (given->as_object().contains("signing_secret")) {
     return invalid("invalid_config", "config.signing_secret: is generated, not given");
   }
-  Result<boost::json::object> config = normalize_integration_config(*type, *given);
+  Result<boost::json::object> config =
+      normalize_integration_config(*type, *given, impl_->options.allow_private_destinations);
   if (!config.ok()) return std::move(config).error();
   std::optional<std::string> secret;
   if (*type == IntegrationType::kWebhook) {
@@ -180,8 +181,8 @@ Result<IntegrationView> IntegrationService::update(const Principal& caller, cons
     }
     Result<boost::json::object> stored = impl_->config_of(*r);
     if (!stored.ok()) return std::move(stored).error();
-    Result<boost::json::object> config =
-        normalize_integration_config(*type, merged(*stored, patch->as_object()));
+    Result<boost::json::object> config = normalize_integration_config(
+        *type, merged(*stored, patch->as_object()), impl_->options.allow_private_destinations);
     if (!config.ok()) return std::move(config).error();
     r->config_ciphertext = impl_->seal(*config);
   }

@@ -66,13 +66,13 @@ Result<void> validate_idempotency_key(std::string_view key) {
   return ok_result();
 }
 
-Result<void> validate_webhook_url(std::string_view url) {
+Result<void> validate_webhook_url(std::string_view url, bool allow_private_destinations) {
   if (url.empty()) return ok_result();
   // One rule for every webhook URL: the one the delivery is later sent to.
-  return check_webhook_url(url);
+  return check_webhook_url(url, allow_private_destinations);
 }
 
-Result<void> validate_trigger(const TriggerRequest& r) {
+Result<void> validate_trigger(const TriggerRequest& r, bool allow_private_destinations) {
   if (!is_valid_script_name(r.script)) {
     return Error::invalid_argument("invalid_script",
                                    "script " + quoted(r.script) + " is not a valid script name");
@@ -83,7 +83,7 @@ Result<void> validate_trigger(const TriggerRequest& r) {
     return Error::invalid_argument("invalid_timeout", "timeout_sec must be between 1 and " +
                                                           std::to_string(kMaxJobTimeoutSec));
   }
-  SCRIPTMESH_RETURN_IF_ERROR(validate_webhook_url(r.webhook_url));
+  SCRIPTMESH_RETURN_IF_ERROR(validate_webhook_url(r.webhook_url, allow_private_destinations));
   return validate_idempotency_key(r.idempotency_key);
 }
 

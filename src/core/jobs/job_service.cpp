@@ -109,8 +109,16 @@ void reserve_dispatches(AgentHub& hub, std::vector<JobRecord>& jobs, WallTime no
 
 }  // namespace
 
-JobService::JobService(Store& store, Clock& clock, AgentHub& hub)
-    : store_(store), clock_(clock), hub_(hub), manifests_(std::make_unique<ManifestCache>()) {}
+JobService::JobService(Store& store, Clock& clock, AgentHub& hub, JobServiceOptions options)
+    : store_(store),
+      clock_(clock),
+      hub_(hub),
+      options_(options),
+      manifests_(std::make_unique<ManifestCache>()) {}
+
+Result<void> JobService::check_webhook_destination(std::string_view url) const {
+  return jobs::validate_webhook_url(url, options_.allow_private_destinations);
+}
 
 JobService::~JobService() = default;
 
@@ -124,7 +132,7 @@ Result<TriggerResult> JobService::trigger(const Principal& caller, const Trigger
     if (!replay.ok()) return std::move(replay).error();
     if (*replay) return std::move(**replay);
   }
-  SCRIPTMESH_RETURN_IF_ERROR(jobs::validate_trigger(request));
+  SCRIPTMESH_RETURN_IF_ERROR(jobs::validate_trigger(request, options_.allow_private_destinations));
   Result<TriggerResult> built = build_jobs(tenant, request);
   if (!built.ok()) return std::move(built).error();
   TriggerResult result = std::move(built).value();
@@ -153,7 +161,9 @@ Result<TriggerResult> JobService::prepare_system_trigger(const TenantId& tenant,
     return Error::invalid_argument("invalid_idempotency_key",
                                    "scheduled triggers take no idempotency key");
   }
-  SCRIPTMESH_RETURN_IF_ERROR(jobs::validate_trigger(request));
+  // The webhook's destination was judged when the schedule was saved
+  // (check_webhook_destination); a run only needs the URL's form.
+  SCRIPTMESH_RETURN_IF_ERROR(jobs::validate_trigger(request, true));
   return build_jobs(tenant, request);
 }
 

@@ -143,6 +143,7 @@ Result<std::vector<ScheduleEventRecord>> ScheduleService::events(const Principal
 Result<void> ScheduleService::check_and_time(ScheduleRecord& record, bool check_target) {
   SCRIPTMESH_RETURN_IF_ERROR(schedules::check_fields(record));
   if (check_target) {
+    SCRIPTMESH_RETURN_IF_ERROR(jobs_.check_webhook_destination(record.webhook_url));
     Result<TriggerResult> trial =
         jobs_.prepare_system_trigger(record.tenant_id, schedules::trigger_request(record));
     if (!trial.ok()) {

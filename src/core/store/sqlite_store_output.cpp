@@ -26,22 +26,35 @@ const char* add_bytes_sql(OutputStream stream) {
              : "UPDATE jobs SET stderr_bytes = stderr_bytes + ? WHERE tenant_id = ? AND id = ?";
 }
 
-const char* stream_bytes_sql(OutputStream stream) {
+// The stream's byte count and whether the job's output is closed: final,
+// with its result recorded. A job failed for a lost agent or a restart has
+// no result yet and still takes the output and result the agent resends.
+const char* output_state_sql(OutputStream stream) {
   return stream == OutputStream::kStdout
-             ? "SELECT stdout_bytes FROM jobs WHERE tenant_id = ? AND id = ?"
-             : "SELECT stderr_bytes FROM jobs WHERE tenant_id = ? AND id = ?";
+             ? "SELECT stdout_bytes, status IN ('succeeded', 'failed', 'timed_out', 'cancelled') "
+               "AND NOT (status = 'failed' AND duration_ms IS NULL "
+               "AND error IN ('agent_lost', 'orchestrator_restarted')) "
+               "FROM jobs WHERE tenant_id = ? AND id = ?"
+             : "SELECT stderr_bytes, status IN ('succeeded', 'failed', 'timed_out', 'cancelled') "
+               "AND NOT (status = 'failed' AND duration_ms IS NULL "
+               "AND error IN ('agent_lost', 'orchestrator_restarted')) "
+               "FROM jobs WHERE tenant_id = ? AND id = ?";
 }
 
-// The current byte count of the job's stream, or job_not_found.
-Result<std::int64_t> stream_bytes(Connection& c, const TenantId& tenant, const JobId& job,
-                                  OutputStream stream) {
-  Result<Statement> stmt = c.prepare(stream_bytes_sql(stream));
+struct OutputState {
+  std::int64_t bytes = 0;
+  bool closed = false;
+};
+
+Result<OutputState> output_state(Connection& c, const TenantId& tenant, const JobId& job,
+                                 OutputStream stream) {
+  Result<Statement> stmt = c.prepare(output_state_sql(stream));
   if (!stmt.ok()) return std::move(stmt).error();
   stmt->bind(tenant, job);
   Result<bool> row = stmt->step();
   if (!row.ok()) return std::move(row).error();
   if (!*row) return job_not_found();
-  return stmt->int64(0);
+  return OutputState{stmt->int64(0), stmt->int64(1) != 0};
 }
 
 }  // namespace
@@ -51,8 +64,9 @@ Result<bool> SqliteStore::append_job_output(const TenantId& tenant, const JobId&
                                             std::string_view data) {
   const std::string_view stream_name = to_string(stream);
   return write<bool>([&](Connection& c) -> Result<bool> {
-    Result<std::int64_t> offset = stream_bytes(c, tenant, job, stream);
-    if (!offset.ok()) return std::move(offset).error();
+    Result<OutputState> state = output_state(c, tenant, job, stream);
+    if (!state.ok()) return std::move(state).error();
+    const std::int64_t offset = state->bytes;
     Result<bool> seen = exists(c,
                                "SELECT 1 FROM job_output_chunks "
                                "WHERE tenant_id = ? AND job_id = ? AND stream = ? AND seq = ?",
@@ -63,7 +77,7 @@ Result<bool> SqliteStore::append_job_output(const TenantId& tenant, const JobId&
                                             "INSERT INTO job_output_chunks "
                                             "(tenant_id, job_id, stream, seq, byte_offset, data) "
                                             "VALUES (?, ?, ?, ?, ?, ?)",
-                                            tenant, job, stream_name, seq, *offset, Blob{data});
+                                            tenant, job, stream_name, seq, offset, Blob{data});
     if (!inserted.ok()) return std::move(inserted).error();
     Result<std::int64_t> counted =
         execute(c, add_bytes_sql(stream), static_cast<std::int64_t>(data.size()), tenant, job);
@@ -77,15 +91,19 @@ namespace {
 Result<std::int64_t> append_output_at_row(Connection& c, const TenantId& tenant, const JobId& job,
                                           OutputStream stream, std::int64_t offset,
                                           std::string_view data) {
-  Result<std::int64_t> stored = stream_bytes(c, tenant, job, stream);
-  if (!stored.ok()) return std::move(stored).error();
-  if (offset > *stored) {
+  Result<OutputState> state = output_state(c, tenant, job, stream);
+  if (!state.ok()) return std::move(state).error();
+  // A final job's output and counts never change: whatever arrives after
+  // its result is dropped, and the answer says all there is is stored.
+  if (state->closed) return state->bytes;
+  const std::int64_t stored = state->bytes;
+  if (offset > stored) {
     return Error::conflict("output_gap", "output offset " + std::to_string(offset) +
-                                             " is beyond the " + std::to_string(*stored) +
+                                             " is beyond the " + std::to_string(stored) +
                                              " bytes stored");
   }
-  const auto skip = static_cast<std::size_t>(*stored - offset);
-  if (skip >= data.size()) return *stored;
+  const auto skip = static_cast<std::size_t>(stored - offset);
+  if (skip >= data.size()) return stored;
   const std::string_view tail = data.substr(skip);
   // The tail's offset doubles as its seq: offsets only grow, so it is unique
   // within the stream, like the counters append_job_output is given.
@@ -94,12 +112,12 @@ Result<std::int64_t> append_output_at_row(Connection& c, const TenantId& tenant,
               "INSERT INTO job_output_chunks "
               "(tenant_id, job_id, stream, seq, byte_offset, data) "
               "VALUES (?, ?, ?, ?, ?, ?)",
-              tenant, job, to_string(stream), *stored, *stored, Blob{tail});
+              tenant, job, to_string(stream), stored, stored, Blob{tail});
   if (!inserted.ok()) return std::move(inserted).error();
   Result<std::int64_t> counted =
       execute(c, add_bytes_sql(stream), static_cast<std::int64_t>(tail.size()), tenant, job);
   if (!counted.ok()) return std::move(counted).error();
-  return *stored + static_cast<std::int64_t>(tail.size());
+  return stored + static_cast<std::int64_t>(tail.size());
 }
 
 }  // namespace
@@ -145,11 +163,12 @@ Result<std::string> SqliteStore::read_job_output(const TenantId& tenant, const J
   const std::int64_t end = (limit && *limit < kMax - offset) ? offset + *limit : kMax;
   const std::string_view stream_name = to_string(stream);
   return read<std::string>([&](Connection& c) -> Result<std::string> {
-    Result<std::int64_t> total = stream_bytes(c, tenant, job, stream);
-    if (!total.ok()) return std::move(total).error();
+    Result<OutputState> state = output_state(c, tenant, job, stream);
+    if (!state.ok()) return std::move(state).error();
+    const std::int64_t total = state->bytes;
     std::string out;
-    if (offset >= *total || offset >= end) return out;
-    out.reserve(static_cast<std::size_t>(std::min(*total, end) - offset));
+    if (offset >= total || offset >= end) return out;
+    out.reserve(static_cast<std::size_t>(std::min(total, end) - offset));
     // Chunks from the one containing `offset` up to the one containing end-1.
     Result<Statement> stmt = c.prepare(
         "SELECT byte_offset, data FROM job_output_chunks "

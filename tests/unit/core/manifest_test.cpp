@@ -280,6 +280,81 @@ TEST_CASE("manifest: a pattern longer than the bound is refused") {
         std::string::npos);
 }
 
+// A summary declaring `scripts` scripts, each with `params` parameters
+// carrying `pattern`.
+std::string summary_of(std::size_t scripts, std::size_t params, const std::string& pattern) {
+  boost::json::object all;
+  for (std::size_t i = 0; i < scripts; ++i) {
+    boost::json::object declared;
+    for (std::size_t p = 0; p < params; ++p) {
+      declared["P" + std::to_string(p)] = boost::json::object{{"pattern", pattern}};
+    }
+    all["s" + std::to_string(i)] = boost::json::object{{"params", std::move(declared)}};
+  }
+  return boost::json::serialize(boost::json::object{{"scripts", std::move(all)}});
+}
+
+void check_refused(const Result<std::map<std::string, ScriptSpec>>& r, const std::string& what) {
+  CHECK_ERROR_CODE(r, "invalid_manifest");
+  if (!r.ok()) {
+    CAPTURE(r.error().message());
+    CHECK(r.error().message().find(what) != std::string::npos);
+  }
+}
+
+TEST_CASE("manifest: scripts, parameters and pattern bytes are bounded") {
+  CHECK_OK(parse_manifest_summary(summary_of(kMaxManifestScripts, 0, "")));
+  check_refused(parse_manifest_summary(summary_of(kMaxManifestScripts + 1, 0, "")),
+                "manifest: declares more than 256 scripts");
+  CHECK_OK(parse_manifest_summary(summary_of(1, kMaxScriptParams, "[a-z]+")));
+  check_refused(parse_manifest_summary(summary_of(1, kMaxScriptParams + 1, "[a-z]+")),
+                "script 's0': declares more than 64 parameters");
+  // 64 patterns of 1 KiB fill the budget exactly (each one class, a few
+  // compiled instructions); 66 are refused.
+  const std::string kib = "[" + std::string(kMaxPatternLength - 2, 'a') + "]";
+  CHECK_OK(parse_manifest_summary(summary_of(1, kMaxManifestPatternBytes / kib.size(), kib)));
+  check_refused(parse_manifest_summary(summary_of(2, 33, kib)),
+                "patterns exceed 65536 bytes in all");
+  // The same bounds hold for the manifest file the summary comes from.
+  const std::string text = summary_of(kMaxManifestScripts + 1, 0, "");
+  CHECK_ERROR_CODE(parse_manifest(text, no_file_checks()), "invalid_manifest");
+}
+
+TEST_CASE("manifest: a summary larger than its bound is refused before it is parsed") {
+  std::string text =
+      R"({"scripts": {}, "pad": ")" + std::string(kMaxManifestSummaryBytes, 'x') + R"("})";
+  check_refused(parse_manifest_summary(text), "summary is larger than 262144 bytes");
+}
+
+TEST_CASE("manifest: patterns whose compiled form would be huge are refused, fast") {
+  // Nested counted repetitions: the shape that made a backtracking engine
+  // stall for seconds and allocate gigabytes.
+  check_refused(parse_manifest_summary(summary_of(1, 1, "(a{1,99}){1,99}")),
+                "params 'P0': \"pattern\" is not a valid regular expression");
+  // Within RE2's repetition limit but past the compiled-size bound, which
+  // is what bounds the cost of matching a value.
+  check_refused(parse_manifest_summary(summary_of(1, 1, "a{1,1000}")),
+                "params 'P0': \"pattern\" compiles to more than 2000 instructions");
+  // Each pattern within the bound (1,278 instructions), all of them past
+  // the manifest's: 25 fit in 32,000, 26 do not.
+  const std::string name_like = "[a-zA-Z0-9_.-]{1,255}";
+  CHECK_OK(parse_manifest_summary(summary_of(1, 25, name_like)));
+  check_refused(parse_manifest_summary(summary_of(1, 26, name_like)),
+                "patterns compile to more than 32000 instructions in all");
+  // Look-around and back-references are not supported, and say so.
+  check_refused(parse_manifest_summary(summary_of(1, 1, "(?=a)a")), "not a valid regular");
+  check_refused(parse_manifest_summary(summary_of(1, 1, "(a)\\1")), "uses a back-reference");
+}
+
+TEST_CASE("manifest: a summary already checked can skip compiling its patterns") {
+  const std::string text = summary_of(1, 1, "(");
+  CHECK_ERROR_CODE(parse_manifest_summary(text), "invalid_manifest");
+  auto unchecked = parse_manifest_summary(text, {.check_patterns = false});
+  REQUIRE_OK(unchecked);
+  // The pattern is still enforced: a run compiles it and refuses the manifest.
+  CHECK_ERROR_CODE(validate_params(unchecked->at("s0"), {{"P0", "x"}}), "invalid_manifest");
+}
+
 TEST_CASE("manifest: load_manifest_file reads, bounds and names the file") {
   TempDir dir;
   const fs::path path = dir / "manifest.json";
@@ -422,7 +497,8 @@ TEST_CASE("manifest: the summary carries names, params and timeouts, never comma
     expected.env.clear();
     CHECK(parsed->at(name) == expected);
   }
-  CHECK(parsed->at("hello").params.at("NAME").compiled != nullptr);
+  // A summary keeps no compiled pattern; validate_params() compiles the one it needs.
+  CHECK(parsed->at("hello").params.at("NAME").compiled == nullptr);
   CHECK_OK(validate_params(parsed->at("hello"), {{"NAME", "abc"}}));
   CHECK_FALSE(validate_params(parsed->at("hello"), {{"NAME", "ABC"}}).ok());
 }

@@ -1,10 +1,14 @@
 #include "scriptmesh/process_runner.hpp"
 
 #include <doctest/doctest.h>
+
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -105,6 +109,23 @@ TEST_CASE("process runner: stdout and stderr are separate and byte-exact") {
                                 "b",
                                 4));
   CHECK(sink.err == std::string("e\0\xff", 3));
+}
+
+TEST_CASE("process runner: the script inherits no descriptor but stdin, stdout and stderr") {
+  // Descriptors the host leaves open across exec, as a socket library that
+  // does not set O_CLOEXEC would: a plain socket and a high-numbered dup.
+  const int leaked = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(leaked >= 0);
+  const int high = ::fcntl(leaked, F_DUPFD, 200);
+  REQUIRE(high >= 200);
+  RecordingSink sink;
+  // ls opens /proc/self/fd itself, as descriptor 3.
+  auto outcome = run(spec_for({"/bin/ls", "/proc/self/fd"}), sink);
+  ::close(high);
+  ::close(leaked);
+  REQUIRE_OK(outcome);
+  CHECK(outcome->exit_code == 0);
+  CHECK(sink.out == "0\n1\n2\n3\n");
 }
 
 TEST_CASE("process runner: a large output arrives whole in bounded chunks") {

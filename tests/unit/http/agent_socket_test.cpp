@@ -38,7 +38,8 @@ using tcp = asio::ip::tcp;
 constexpr std::string_view kGoodKey = "sm_agent_good";
 
 // Records attaches, frames and detaches; answers "echo:<frame>" to each
-// frame unless told to hold frames until released.
+// frame unless told to hold frames until released. A frame starting with
+// "defer:" is answered false (handled elsewhere) until resume_deferred().
 class FakeChannel final : public AgentChannel {
  public:
   Result<AgentSessionId> attach(std::string_view key,
@@ -53,7 +54,7 @@ class FakeChannel final : public AgentChannel {
     return id;
   }
 
-  void received(AgentSessionId id, std::string_view frame) override {
+  bool received(AgentSessionId id, std::string_view frame) override {
     std::shared_ptr<AgentConnection> connection;
     {
       std::unique_lock lock(mu_);
@@ -61,8 +62,24 @@ class FakeChannel final : public AgentChannel {
       cv_.notify_all();
       cv_.wait(lock, [&] { return !hold_; });
       connection = connections_[id];
+      if (frame.starts_with("defer:")) {
+        deferred_.push_back(connection);
+        return false;
+      }
     }
     if (connection) connection->send("echo:" + std::string(frame));
+    return true;
+  }
+
+  // Lets every connection that answered false read on.
+  void resume_deferred() {
+    std::vector<std::shared_ptr<AgentConnection>> deferred;
+    {
+      std::lock_guard lock(mu_);
+      deferred.swap(deferred_);
+    }
+    for (auto& connection : deferred)
+      connection->resume();
   }
 
   void detach(AgentSessionId id) override {
@@ -117,6 +134,7 @@ class FakeChannel final : public AgentChannel {
   std::map<AgentSessionId, int> detaches_;                                  // guarded by mu_
   std::vector<std::string> frames_;                                         // guarded by mu_
   bool hold_ = false;                                                       // guarded by mu_
+  std::vector<std::shared_ptr<AgentConnection>> deferred_;                  // guarded by mu_
 };
 
 ServerOptions server_options() {
@@ -234,6 +252,30 @@ TEST_CASE("agent socket: the next frame is read only after the channel returned"
   REQUIRE(s.channel.wait_frames(2));
   CHECK(c.read() == "echo:first");
   CHECK(c.read() == "echo:second");
+}
+
+TEST_CASE("agent socket: after a frame the channel defers, nothing is read until resume") {
+  AgentServer s;
+  Client c(s.server->bound_port(), kGoodKey);
+  REQUIRE_FALSE(c.handshake_error);
+  c.ws.text(true);
+  c.ws.write(asio::buffer(std::string("defer:hello")));
+  c.ws.write(asio::buffer(std::string("after")));
+  REQUIRE(s.channel.wait_frames(1));
+  std::this_thread::sleep_for(100ms);  // room for a wrong second read to show
+  CHECK(s.channel.frames() == std::vector<std::string>{"defer:hello"});
+  s.channel.resume_deferred();
+  REQUIRE(s.channel.wait_frames(2));
+  CHECK(c.read() == "echo:after");
+  // The channel closes the connection while it holds a frame; the resume
+  // that comes after is harmless.
+  c.ws.write(asio::buffer(std::string("defer:again")));
+  REQUIRE(s.channel.wait_frames(3));
+  s.channel.connection(1)->close("going");
+  CHECK(c.read_until_closed() == 0);
+  REQUIRE(s.channel.wait_detached(1));
+  s.channel.resume_deferred();
+  CHECK(s.channel.detaches(1) == 1);
 }
 
 TEST_CASE("agent socket: an oversized frame closes the connection with 1009") {

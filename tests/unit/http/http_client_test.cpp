@@ -172,7 +172,7 @@ TEST_CASE("http client: parse_client_url") {
 TEST_CASE("http client: GET and POST round trip with the headers it sends") {
   LoopbackReceiver receiver;
   receiver.respond_next({201, R"({"id":"abc"})", "application/json", {{"X-Reply", "yes"}}, false});
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
 
   HttpClientRequest post;
   post.url = receiver.url("/hooks/one?a=1");
@@ -211,7 +211,7 @@ TEST_CASE("http client: GET and POST round trip with the headers it sends") {
 
 TEST_CASE("http client: framing headers are the client's; a caller's User-Agent wins") {
   LoopbackReceiver receiver;
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   HttpClientRequest request;
   request.url = receiver.url("/x");
   request.body = "four";
@@ -229,7 +229,7 @@ TEST_CASE("http client: framing headers are the client's; a caller's User-Agent 
 
 TEST_CASE("http client: HEAD reads no body") {
   LoopbackReceiver receiver;
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   auto head = get(receiver.url("/"));
   head.method = "HEAD";
   auto first = client.send(head);
@@ -245,7 +245,7 @@ TEST_CASE("http client: HEAD reads no body") {
 
 TEST_CASE("http client: sequential requests share one kept-alive connection") {
   LoopbackReceiver receiver;
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   for (int i = 0; i < 3; ++i)
     REQUIRE_OK(client.send(get(receiver.url("/n"))));
   CHECK(client.connections_opened() == 1);
@@ -253,7 +253,7 @@ TEST_CASE("http client: sequential requests share one kept-alive connection") {
   CHECK(receiver.peak_connections() == 1);
 
   SUBCASE("without a pool every request opens its own") {
-    HttpClientOptions options;
+    HttpClientOptions options = testing::loopback_client_options();
     options.max_idle_per_host = 0;
     PooledHttpClient unpooled(options);
     REQUIRE_OK(unpooled.send(get(receiver.url("/n"))));
@@ -266,7 +266,7 @@ TEST_CASE("http client: a pooled connection the server closed is not reused") {
   LoopbackReceiverOptions options;
   options.idle_timeout = 100ms;
   LoopbackReceiver receiver(options);
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   REQUIRE_OK(client.send(get(receiver.url("/"))));
   REQUIRE(eventually([&] { return receiver.open_connections() == 0; }));
   auto second = client.send(get(receiver.url("/")));
@@ -278,7 +278,7 @@ TEST_CASE("http client: a pooled connection the server closed is not reused") {
 TEST_CASE("http client: a reused connection dropped before the response is retried once") {
   using Step = ScriptedServer::Step;
   ScriptedServer server({{Step::kAnswer, Step::kCloseSilently}, {Step::kAnswer}});
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   auto first = client.send(get(server.url()));
   REQUIRE_OK(first);
   CHECK(first->body == "c0r0");
@@ -291,7 +291,7 @@ TEST_CASE("http client: a reused connection dropped before the response is retri
 
 TEST_CASE("http client: a fresh connection dropped before the response is not retried") {
   ScriptedServer server({{ScriptedServer::Step::kCloseSilently}});
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   auto request = get(server.url());
   request.timeout = 2s;
   auto result = client.send(request);
@@ -303,7 +303,7 @@ TEST_CASE("http client: a fresh connection dropped before the response is not re
 TEST_CASE("http client: a receiver that never answers times out at the deadline") {
   LoopbackReceiver receiver;
   receiver.respond_next(CannedResponse::never());
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   auto request = get(receiver.url("/slow"));
   request.timeout = 300ms;
   auto started = std::chrono::steady_clock::now();
@@ -319,14 +319,14 @@ TEST_CASE("http client: a receiver that never answers times out at the deadline"
 }
 
 TEST_CASE("http client: connection refused is connect_failed") {
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   auto result = client.send(get("http://127.0.0.1:" + std::to_string(closed_port()) + "/"));
   CHECK_ERROR_CODE(result, "connect_failed");
   CHECK(result.error().category() == ErrorCategory::kUnavailable);
 }
 
 TEST_CASE("http client: a host name that does not resolve is connect_failed") {
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   auto request = get("http://no-such-host.invalid/");
   request.timeout = 5s;
   auto result = client.send(request);
@@ -338,7 +338,7 @@ TEST_CASE("http client: a host name that does not resolve is connect_failed") {
 TEST_CASE("http client: a response body over the cap is response_too_large") {
   LoopbackReceiver receiver;
   receiver.respond_next({200, std::string(4096, 'x'), "text/plain", {}, false});
-  HttpClientOptions options;
+  HttpClientOptions options = testing::loopback_client_options();
   options.max_response_bytes = 1024;
   PooledHttpClient client(options);
   auto result = client.send(get(receiver.url("/big")));
@@ -352,7 +352,7 @@ TEST_CASE("http client: a response body over the cap is response_too_large") {
 }
 
 TEST_CASE("http client: bad URLs, methods and headers are refused before any I/O") {
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   CHECK_ERROR_CODE(client.send(get("ftp://127.0.0.1/")), "invalid_url");
   CHECK_ERROR_CODE(client.send(get("not a url")), "invalid_url");
   auto request = get("http://127.0.0.1:1/");
@@ -368,7 +368,7 @@ TEST_CASE("http client: bad URLs, methods and headers are refused before any I/O
 
 TEST_CASE("http client: concurrent sends from many threads") {
   LoopbackReceiver receiver;
-  PooledHttpClient client;
+  PooledHttpClient client(testing::loopback_client_options());
   constexpr int kThreads = 6;
   constexpr int kEach = 5;
   std::atomic<int> ok{0};
@@ -396,14 +396,14 @@ TEST_CASE("http client: HTTPS verifies the certificate chain") {
   LoopbackReceiver receiver(options);
 
   SUBCASE("a self-signed certificate is refused by the default trust store") {
-    PooledHttpClient client;
+    PooledHttpClient client(testing::loopback_client_options());
     auto result = client.send(get(receiver.url("/")));
     CHECK_ERROR_CODE(result, "tls_failed");
     CHECK(result.error().message().find("did not verify") != std::string::npos);
     CHECK(receiver.request_count() == 0);
   }
   SUBCASE("it is accepted with that certificate as the CA file, and reused") {
-    HttpClientOptions client_options;
+    HttpClientOptions client_options = testing::loopback_client_options();
     client_options.ca_file = receiver.cert_file().string();
     PooledHttpClient client(client_options);
     auto first = client.send(get(receiver.url("/secure")));
@@ -416,7 +416,7 @@ TEST_CASE("http client: HTTPS verifies the certificate chain") {
     CHECK(requests[0].secure);
   }
   SUBCASE("a CA file that cannot be read fails at construction") {
-    HttpClientOptions client_options;
+    HttpClientOptions client_options = testing::loopback_client_options();
     client_options.ca_file = "/nonexistent/ca.pem";
     CHECK_THROWS_AS(PooledHttpClient{client_options}, std::runtime_error);
   }
@@ -427,7 +427,7 @@ TEST_CASE("http client: HTTPS verifies the host name") {
   options.tls = true;
   options.cert_names = "DNS:example.invalid";
   LoopbackReceiver receiver(options);
-  HttpClientOptions client_options;
+  HttpClientOptions client_options = testing::loopback_client_options();
   client_options.ca_file = receiver.cert_file().string();
   PooledHttpClient client(client_options);
 
@@ -445,7 +445,7 @@ TEST_CASE("http client: a certificate naming localhost verifies by name and by I
   LoopbackReceiverOptions options;
   options.tls = true;  // DNS:localhost,IP:127.0.0.1
   LoopbackReceiver receiver(options);
-  HttpClientOptions client_options;
+  HttpClientOptions client_options = testing::loopback_client_options();
   client_options.ca_file = receiver.cert_file().string();
   PooledHttpClient client(client_options);
   REQUIRE_OK(client.send(get(receiver.url("/"))));
@@ -453,9 +453,28 @@ TEST_CASE("http client: a certificate naming localhost verifies by name and by I
   CHECK(receiver.request_count() == 2);
 }
 
+TEST_CASE("http client: by default no loopback address is reached, however it is spelled") {
+  LoopbackReceiver receiver;
+  PooledHttpClient client;  // allow_private_destinations off, as in production
+  const std::string port = std::to_string(receiver.port());
+  // Literals, the shorthand forms getaddrinfo accepts, a name, and IPv6 forms.
+  for (const std::string& host :
+       std::vector<std::string>{"127.0.0.1", "127.1", "2130706433", "0x7f000001", "0", "localhost",
+                                "[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]"}) {
+    for (const std::string& scheme : std::vector<std::string>{"http://", "https://"}) {
+      const std::string url = scheme + host + ":" + port + "/";
+      CAPTURE(url);
+      auto result = client.send(get(url));
+      CHECK_ERROR_CODE(result, "destination_not_allowed");
+    }
+  }
+  CHECK(receiver.request_count() == 0);
+  CHECK(client.connections_opened() == 0);
+}
+
 TEST_CASE("http client: make_http_client gives the production client") {
   LoopbackReceiver receiver;
-  auto client = make_http_client();
+  auto client = make_http_client(testing::loopback_client_options());
   REQUIRE(client != nullptr);
   auto result = client->send(get(receiver.url("/")));
   REQUIRE_OK(result);

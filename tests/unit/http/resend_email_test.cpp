@@ -72,7 +72,7 @@ TEST_CASE("Resend: send posts the documented request shape") {
   LoopbackReceiver receiver;
   receiver.respond_next(
       {200, R"({"id":"49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"})", "application/json", {}, false});
-  http::PooledHttpClient http;
+  http::PooledHttpClient http(testing::loopback_client_options());
   RecordingLogger logger;
   auto sender = make_resend_email_sender(http, options_for(receiver, &logger));
 
@@ -105,7 +105,7 @@ TEST_CASE("Resend: send posts the documented request shape") {
 
 TEST_CASE("Resend: a message without HTML sends no html field") {
   LoopbackReceiver receiver;
-  http::PooledHttpClient http;
+  http::PooledHttpClient http(testing::loopback_client_options());
   auto options = options_for(receiver);
   options.base_url += "/";  // a trailing slash is not doubled
   auto sender = make_resend_email_sender(http, options);
@@ -120,7 +120,7 @@ TEST_CASE("Resend: a message without HTML sends no html field") {
 }
 
 TEST_CASE("Resend: a non-2xx answer is email_failed with the status, without secrets") {
-  http::PooledHttpClient http;
+  http::PooledHttpClient http(testing::loopback_client_options());
   for (int status : {400, 401, 403, 422, 429, 500, 503}) {
     CAPTURE(status);
     LoopbackReceiver receiver;
@@ -149,7 +149,7 @@ TEST_CASE("Resend: a non-2xx answer is email_failed with the status, without sec
 TEST_CASE("Resend: an error body that is not Resend's shape still gives the status") {
   LoopbackReceiver receiver;
   receiver.respond_next({502, "<html>Bad Gateway</html>", "text/html", {}, false});
-  http::PooledHttpClient http;
+  http::PooledHttpClient http(testing::loopback_client_options());
   auto sender = make_resend_email_sender(http, options_for(receiver));
   auto result = sender->send(verification_message());
   CHECK_ERROR_CODE(result, "email_failed");
@@ -163,7 +163,7 @@ TEST_CASE("Resend: an unreachable API is email_failed") {
     port = gone.port();
   }
   REQUIRE(testing::connection_refused(port));
-  http::PooledHttpClient http;
+  http::PooledHttpClient http(testing::loopback_client_options());
   ResendOptions options;
   options.api_key = kApiKey;
   options.from = "no-reply@scriptmesh.test";
@@ -181,7 +181,7 @@ TEST_CASE("Resend: HTTPS with the certificate verified") {
   LoopbackReceiver receiver(receiver_options);
 
   SUBCASE("trusted") {
-    HttpClientOptions client_options;
+    HttpClientOptions client_options = testing::loopback_client_options();
     client_options.ca_file = receiver.cert_file().string();
     http::PooledHttpClient http(client_options);
     auto sender = make_resend_email_sender(http, options_for(receiver));
@@ -192,7 +192,7 @@ TEST_CASE("Resend: HTTPS with the certificate verified") {
     CHECK(requests[0].header("Authorization") == std::string("Bearer ") + kApiKey);
   }
   SUBCASE("untrusted: nothing is sent") {
-    http::PooledHttpClient http;
+    http::PooledHttpClient http(testing::loopback_client_options());
     auto sender = make_resend_email_sender(http, options_for(receiver));
     auto result = sender->send(verification_message());
     CHECK_ERROR_CODE(result, "email_failed");
@@ -203,7 +203,7 @@ TEST_CASE("Resend: HTTPS with the certificate verified") {
 
 TEST_CASE("Resend: the factory refuses a missing key or sender") {
   LoopbackReceiver receiver;
-  http::PooledHttpClient http;
+  http::PooledHttpClient http(testing::loopback_client_options());
   auto options = options_for(receiver);
   options.api_key.clear();
   CHECK_THROWS_AS(make_resend_email_sender(http, options), std::invalid_argument);

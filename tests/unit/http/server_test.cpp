@@ -142,6 +142,10 @@ TEST_CASE("round trip with keep-alive: two requests on one connection") {
   CHECK(first->header("Content-Type") == "application/json");
   CHECK(json_of(*first) == boost::json::parse(R"({"status":"ok"})"));
   CHECK(first->keep_alive);
+  // Security headers on every answer; HSTS only over TLS.
+  CHECK(first->header("X-Content-Type-Options") == "nosniff");
+  CHECK(first->header("Referrer-Policy") == "no-referrer");
+  CHECK(first->header("Strict-Transport-Security").empty());
 
   auto second = client.request("GET", "/items/a%20b?q=x%2By+z");
   REQUIRE_OK(second);
@@ -293,6 +297,39 @@ TEST_CASE("malformed requests are answered 400 and closed") {
     CHECK(answer.find("X-Request-Id: req_") != std::string::npos);
     CHECK(raw.wait_closed(3s));
   }
+  // Framing the parser leaves to the server (RFC 9112): Host exactly once on
+  // HTTP/1.1, one plain Content-Length, chunked as the only coding.
+  auto refused_and_closed = [&](std::string_view request, std::string_view status,
+                                std::string_view code) {
+    CAPTURE(request);
+    RawConnection raw(s.port);
+    REQUIRE(raw.send(request));
+    std::string answer = raw.read(3s, "}}");
+    CHECK(answer.rfind("HTTP/1.1 " + std::string(status), 0) == 0);
+    CHECK(answer.find(code) != std::string::npos);
+    CHECK(raw.wait_closed(3s));
+  };
+  for (std::string_view bad :
+       {"GET /healthz HTTP/1.1\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\n\r\nab",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"}) {
+    refused_and_closed(bad, "400", "invalid_request");
+  }
+  for (std::string_view unsupported :
+       {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"}) {
+    refused_and_closed(unsupported, "501", "not_implemented");
+  }
+  // HTTP/1.0 may leave Host out.
+  {
+    RawConnection raw(s.port);
+    REQUIRE(raw.send("GET /healthz HTTP/1.0\r\n\r\n"));
+    CHECK(raw.read(3s, "}").rfind("HTTP/1.0 200", 0) == 0);
+  }
   // A well-framed request with a target we do not serve is a 400 too, but
   // the connection stays usable.
   HttpTestClient client(s.port);
@@ -394,6 +431,28 @@ TEST_CASE("max_connections: the next connection gets 503 and is closed") {
   REQUIRE_OK(admitted);
   CHECK(admitted->status == 200);
   CHECK(status_of(b.request("GET", "/healthz")) == 200);
+}
+
+TEST_CASE("max_connections_per_address: one address cannot take every place") {
+  ServerOptions o = test_options();
+  o.max_connections_per_address = 2;
+  TestServer s(o);
+  RawConnection one(s.port, "127.0.0.3");
+  RawConnection two(s.port, "127.0.0.3");
+  REQUIRE(eventually([&] { return s.server.active_connections() == 2; }));
+  RawConnection three(s.port, "127.0.0.3");
+  std::string answer = three.read(3s, "}}");
+  CHECK(answer.rfind("HTTP/1.1 503", 0) == 0);
+  CHECK(answer.find("too_many_connections") != std::string::npos);
+  // Another address is served meanwhile, and the first again once a place frees.
+  RawConnection other(s.port, "127.0.0.4");
+  REQUIRE(other.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK(other.read(3s, "}").rfind("HTTP/1.1 200", 0) == 0);
+  one.close();
+  REQUIRE(eventually([&] { return s.server.active_connections() == 2; }));
+  RawConnection again(s.port, "127.0.0.3");
+  REQUIRE(again.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK(again.read(3s, "}").rfind("HTTP/1.1 200", 0) == 0);
 }
 
 TEST_CASE("concurrent clients are all served") {

@@ -69,6 +69,8 @@ TEST_CASE("HTTPS: a TLS client is served, keep-alive included; plain HTTP is not
   REQUIRE_OK(second);
   CHECK(boost::json::parse(second->body).at("secure") == true);
   CHECK(second->header("X-Request-Id").rfind("req_", 0) == 0);
+  CHECK(second->header("Strict-Transport-Security") == "max-age=31536000");
+  CHECK(second->header("X-Content-Type-Options") == "nosniff");
   CHECK(client.connections_opened() == 1);
 
   HttpTestClient plain(server.bound_port());

@@ -67,13 +67,13 @@ TEST_CASE("hub: a result read before its start committed hands waiters started_a
   // The start opens the held transaction; the result's read finds the job
   // still dispatched, and its write queues behind the start.
   gate.arm(1);
-  f.hub().received(a.session, proto::encode(proto::Started{job.id.str()}));
+  CHECK(f.hub().received(a.session, proto::encode(proto::Started{job.id.str()})));
   proto::Finished fin;
   fin.job_id = job.id.str();
   fin.exit_code = 0;
   fin.duration_ms = 20;
   f.clock().advance(seconds(1));
-  f.hub().received(a.session, proto::encode(fin));
+  CHECK(f.hub().received(a.session, proto::encode(fin)));
   f.hub().wait_idle();  // the result is written asynchronously too
 
   REQUIRE(waited.has_value());
@@ -92,14 +92,14 @@ TEST_CASE("hub: a result waits for output still queued, then its bytes are count
   f.send(a, proto::Started{job.id.str()});
 
   gate.arm(1);
-  f.hub().received(a.session,
-                   proto::encode(proto::Output{job.id.str(), OutputStream::kStdout, 0, "hello\n"}));
+  CHECK(f.hub().received(
+      a.session, proto::encode(proto::Output{job.id.str(), OutputStream::kStdout, 0, "hello\n"})));
   proto::Finished fin;
   fin.job_id = job.id.str();
   fin.exit_code = 0;
   fin.duration_ms = 5;
   fin.stdout_bytes = 6;
-  f.hub().received(a.session, proto::encode(fin));
+  CHECK(f.hub().received(a.session, proto::encode(fin)));
   f.flush_writes();
 
   JobRecord stored = f.job(job.id);

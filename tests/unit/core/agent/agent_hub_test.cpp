@@ -114,12 +114,12 @@ TEST_CASE("hub: malformed, oversized and premature frames close only that connec
     } else {
       f.attach(bad);
     }
-    f.hub().received(bad.session, c.frame);
+    f.send_frame(bad, c.frame);
     CHECK(bad.conn->closed());
     CHECK(bad.conn->close_reason() == c.reason);
     CHECK_FALSE(f.hub().is_online(f.tenant(), bad.id));
     // Frames after the close are ignored, and detach later is harmless.
-    f.hub().received(bad.session, c.frame);
+    f.send_frame(bad, c.frame);
     f.hub().detach(bad.session);
   }
   CHECK_FALSE(good.conn->closed());
@@ -195,6 +195,20 @@ TEST_CASE("hub: a job runs to succeeded with its output, event and hook") {
   CHECK(a.conn->take_of<proto::FinishedAck>().size() == 1);
   CHECK(hooked.size() == 1);
   CHECK(f.events().of_type("job.succeeded").size() == 1);
+
+  // Output after the result changes nothing: the ack says what is stored.
+  f.send(a, proto::Output{job.id.str(), OutputStream::kStdout, 11, "appended late"});
+  f.send(a, proto::Output{job.id.str(), OutputStream::kStderr, 4, "late"});
+  auto late = a.conn->take_of<proto::OutputAck>();
+  REQUIRE(late.size() == 2);
+  CHECK(late[0].stored == 11);
+  CHECK(late[1].stored == 4);
+  CHECK(f.job(job.id).stdout_bytes == 11);
+  CHECK(f.job(job.id).stderr_bytes == 4);
+  auto after = f.jobs().read_output(f.principal(), job.id, OutputStream::kStdout, 0, std::nullopt);
+  REQUIRE_OK(after);
+  CHECK(*after == bytes);
+  CHECK_FALSE(a.conn->closed());
 }
 
 TEST_CASE("hub: failed, signalled, timed out, agent error and rejected results") {

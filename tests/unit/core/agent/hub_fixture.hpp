@@ -49,6 +49,16 @@ class FakeConnection final : public AgentConnection {
     if (!closed_) close_reason_ = std::string(reason);
     closed_ = true;
   }
+  void resume() override {
+    std::lock_guard lock(mu_);
+    ++resumes_;
+  }
+
+  // How many times the hub let the connection read on after a hello.
+  int resumes() const {
+    std::lock_guard lock(mu_);
+    return resumes_;
+  }
 
   bool closed() const {
     std::lock_guard lock(mu_);
@@ -96,6 +106,7 @@ class FakeConnection final : public AgentConnection {
   mutable std::mutex mu_;
   std::vector<std::string> frames_;  // guarded by mu_
   bool closed_ = false;              // guarded by mu_
+  int resumes_ = 0;                  // guarded by mu_
   std::string close_reason_;         // guarded by mu_
 };
 
@@ -252,9 +263,15 @@ class HubFixture {
 
   // Hands `m` to the hub and waits until the store writes it started have
   // committed, so a test reads their effect (and their acks) right after.
-  void send(const TestAgent& a, const proto::AgentMessage& m) {
-    hub_.received(a.session, proto::encode(m));
+  void send(const TestAgent& a, const proto::AgentMessage& m) { send_frame(a, proto::encode(m)); }
+
+  // The same with a frame as the agent wrote it. A hello is handled on a
+  // hub thread (received() answers false), which resumes the connection.
+  void send_frame(const TestAgent& a, std::string_view frame) {
+    const int resumes = a.conn->resumes();
+    const bool handled = hub_.received(a.session, frame);
     flush_writes();
+    if (!handled) CHECK(a.conn->resumes() == resumes + 1);
   }
 
   // The hub writes started, output and results, and claims jobs to

@@ -96,7 +96,7 @@ class WorkerFixture {
   DeliveryFixture f_;
   TenantId tenant_;
   int jobs_ = 0;
-  std::unique_ptr<HttpClient> http_ = make_http_client();
+  std::unique_ptr<HttpClient> http_ = make_http_client(testing::loopback_client_options());
   std::unique_ptr<TenantWebhookSecrets> secrets_;
   std::unique_ptr<DeliveryWorker> worker_;
 };

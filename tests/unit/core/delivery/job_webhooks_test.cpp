@@ -251,7 +251,7 @@ TEST_CASE("job webhooks: webhook URLs are checked") {
   for (const char* good : {"http://127.0.0.1:8080/hook", "https://example.test",
                            "HTTPS://Example.test/a?b=c#d", "https://[::1]:9000/x"}) {
     INFO(good);
-    CHECK_OK(check_webhook_url(good));
+    CHECK_OK(check_webhook_url(good, true));
   }
   for (const std::string& bad :
        {std::string(), std::string("example.test/hook"), std::string("ftp://example.test/"),
@@ -259,7 +259,22 @@ TEST_CASE("job webhooks: webhook URLs are checked") {
         std::string("https://user:pw@example.test/"), std::string("https://example.test/a b"),
         std::string("https://example.test/\n"), "https://example.test/" + std::string(2048, 'a')}) {
     INFO(bad);
-    CHECK_ERROR_CODE(check_webhook_url(bad), "invalid_webhook_url");
+    CHECK_ERROR_CODE(check_webhook_url(bad, true), "invalid_webhook_url");
+    CHECK_ERROR_CODE(check_webhook_url(bad, false), "invalid_webhook_url");
+  }
+}
+
+TEST_CASE("job webhooks: without private destinations, https only and no internal host") {
+  CHECK_OK(check_webhook_url("https://example.test/hook", false));
+  CHECK_OK(check_webhook_url("HTTPS://hooks.example.test:8443/x?y=1", false));
+  for (const char* bad :
+       {"http://example.test/hook", "https://127.0.0.1/hook", "https://127.0.0.1:8080/hook",
+        "https://localhost/", "https://LocalHost./", "https://api.localhost/",
+        "https://[::1]:9000/x", "https://[::ffff:127.0.0.1]/", "https://0.0.0.0/"}) {
+    INFO(bad);
+    auto r = check_webhook_url(bad, false);
+    CHECK_ERROR_CODE(r, "invalid_webhook_url");
+    CHECK_OK(check_webhook_url(bad, true));
   }
 }
 

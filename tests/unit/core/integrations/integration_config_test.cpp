@@ -204,6 +204,31 @@ TEST_SUITE("integration config") {
     webhook_config("https://10.0.0.5/hook");
   }
 
+  TEST_CASE("integration config: without private destinations, https:// to outside hosts only") {
+    auto strict = [](std::string_view url) {
+      return normalize_integration_config(IntegrationType::kWebhook, json::object{{"url", url}},
+                                          false);
+    };
+    CHECK_OK(strict("https://example.com/hook"));
+    for (std::string_view url :
+         {"http://127.0.0.1:8080/hook", "http://localhost/x", "https://127.0.0.1/hook",
+          "https://localhost:9000/x", "https://[::1]/x", "https://[::ffff:127.0.0.1]/",
+          "https://0.0.0.0/", "http://example.com/"}) {
+      INFO(url);
+      auto r = strict(url);
+      CHECK_ERROR_CODE(r, "invalid_config");
+    }
+    // Every URL field of every type goes through the same rule.
+    auto splunk = normalize_integration_config(
+        IntegrationType::kSplunk,
+        json::object{{"hec_url", "https://127.0.0.1:8088"}, {"token", "t"}}, false);
+    CHECK_ERROR_CODE(splunk, "invalid_config");
+    auto slack = normalize_integration_config(
+        IntegrationType::kSlack, json::object{{"webhook_url", "https://localhost/services/x"}},
+        false);
+    CHECK_ERROR_CODE(slack, "invalid_config");
+  }
+
   TEST_CASE("integration config: http:// only for a loopback host") {
     for (std::string_view url :
          {"http://127.0.0.1:8080/hook", "http://127.1.2.3/", "http://127.255.255.255",
