@@ -86,6 +86,9 @@ struct OrchestratorConfig {
   // PEM bundle of CAs trusted by outbound HTTPS (integrations, webhooks,
   // Resend); empty = the system's trust store.
   std::string http_ca_file;
+  // Directory of the built web dashboard (index.html, assets/); empty = look
+  // in <prefix>/share/scriptmesh/web, then in the build tree's web/dist.
+  std::string web_assets;
 };
 
 // One row of the settings table.

@@ -181,6 +181,10 @@ const std::vector<SettingRow>& rows() {
       {{"http_ca_file", "SCRIPTMESH_HTTP_CA_FILE",
         "PEM CA bundle trusted by outbound HTTPS (default: the system's)"},
        SM_STRING_SETTER(http_ca_file)},
+      {{"web_assets", "SCRIPTMESH_WEB_ASSETS",
+        "directory of the built web dashboard (default: <prefix>/share/scriptmesh/web, then the "
+        "build tree's web/dist)"},
+       SM_STRING_SETTER(web_assets)},
   };
   return kRows;
 }
