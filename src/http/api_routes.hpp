@@ -116,6 +116,11 @@ struct ApiServices {
   ScheduleService* schedules = nullptr;
   // Integrations; null: their routes answer 503 "unavailable".
   IntegrationService* integrations = nullptr;
+  // The browser session cookie (auth_routes.cpp): marked Secure (the
+  // orchestrator is reached over HTTPS), and how long it lives (the refresh
+  // token's lifetime).
+  bool secure_cookies = false;
+  std::int64_t refresh_cookie_max_age_sec = 7 * 24 * 3600;
 };
 
 // Adds every REST route above to `router`. `services` is borrowed.

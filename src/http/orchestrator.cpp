@@ -363,6 +363,8 @@ class OrchestratorImpl final : public Orchestrator {
     ServiceSettings settings{tokens,        base_url, secrets_.fernet, hub_options(config),
                              *http_client_, metrics_};
     services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
+    services_->api.secure_cookies = tls_ || base_url.starts_with("https://");
+    services_->api.refresh_cookie_max_age_sec = tokens.refresh_ttl.count();
     background_ = std::make_unique<BackgroundTasks>(*store_, clock, *http_client_, *services_,
                                                     config, base_url, logger_, metrics_);
     metrics_token_ = config.metrics_token;

@@ -34,11 +34,19 @@ inline constexpr std::string_view kLogin = R"({"type":"object",
  "required":["email","password"],
  "properties":{
   "email":{"type":"string","format":"email"},
-  "password":{"type":"string","minLength":1,"maxLength":4096}}})";
+  "password":{"type":"string","minLength":1,"maxLength":4096},
+  "session":{"$ref":"#/components/schemas/SessionMode"}}})";
 
 inline constexpr std::string_view kRefreshToken = R"({"type":"object",
- "required":["refresh_token"],
- "properties":{"refresh_token":{"type":"string","maxLength":512}}})";
+ "properties":{
+  "refresh_token":{"type":"string","maxLength":512,
+   "description":"required unless the request carries the sm_refresh cookie"},
+  "session":{"$ref":"#/components/schemas/SessionMode"}}})";
+
+inline constexpr std::string_view kLogoutToken = R"({"type":"object",
+ "properties":{
+  "refresh_token":{"type":"string","maxLength":512,
+   "description":"required unless the request carries the sm_refresh cookie"}}})";
 
 inline constexpr std::string_view kReset = R"({"type":"object",
  "required":["token","new_password"],
