@@ -33,6 +33,7 @@
 //   POST    /v1/agents                     admin     agents:write  default
 //   GET     /v1/agents                     member    agents:read   default
 //   GET     /v1/agents/{id}                member    agents:read   default
+//   GET     /v1/agents/{id}/metrics        member    agents:read   default
 //   PATCH   /v1/agents/{id}                admin     agents:write  default
 //   DELETE  /v1/agents/{id}                admin     agents:write  default
 //   POST    /v1/agents/{id}/rotate-key     admin     agents:write  default

@@ -86,8 +86,25 @@ std::map<std::string, std::string> component_schemas() {
            "uptime_sec":{"type":"integer"}}},
          "manifest":{"type":"array","items":{"type":"string"},
                      "description":"the script names the agent allows"},
+         "scripts":{"type":"object","description":"by script name: its declared parameters (each required or not, with the pattern a value must match as a whole) and timeout; empty until the agent first connects",
+          "additionalProperties":{"type":"object","properties":{
+           "params":{"type":"object","additionalProperties":{"type":"object","properties":{
+            "required":{"type":"boolean"},"pattern":{"type":"string"}}}},
+           "timeout_sec":{"type":"integer"}}}},
          "max_concurrent":{"type":"integer","description":"jobs it runs at once"},
          "created_at":{"type":"string","format":"date-time"}}})"},
+      {"HeartbeatHistory", R"({"type":"object","required":["agent_id","capacity","samples"],
+        "properties":{
+         "agent_id":{"type":"string"},
+         "capacity":{"type":"integer","description":"samples kept at most, the newest"},
+         "samples":{"type":"array","description":"oldest first; kept in memory, so empty after a restart until the next heartbeat",
+          "items":{"type":"object","required":["at","cpu_percent","mem_percent","disk_percent"],
+           "properties":{
+            "at":{"type":"string","format":"date-time"},
+            "cpu_percent":{"type":"number"},
+            "mem_percent":{"type":"number"},
+            "disk_percent":{"type":"number"},
+            "uptime_sec":{"type":"integer"}}}}}})"},
       {"CreatedAgent", R"({"allOf":[{"$ref":"#/components/schemas/Agent"},
         {"type":"object","required":["key"],
          "properties":{"key":{"type":"string","description":"sm_agent_..., shown this once"}}}]})"},

@@ -129,6 +129,8 @@ inline constexpr std::string_view kVerified = R"({"type":"object",
 inline constexpr std::string_view kAccepted = R"({"type":"object",
  "properties":{"status":{"type":"string","const":"accepted"}}})";
 
+inline constexpr std::string_view kHeartbeatHistoryRef =
+    R"({"$ref":"#/components/schemas/HeartbeatHistory"})";
 inline constexpr std::string_view kTokenPairRef = R"({"$ref":"#/components/schemas/TokenPair"})";
 inline constexpr std::string_view kMeRef = R"({"$ref":"#/components/schemas/Me"})";
 inline constexpr std::string_view kTenantRef = R"({"$ref":"#/components/schemas/Tenant"})";
