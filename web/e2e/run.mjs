@@ -180,11 +180,13 @@ async function newPage(viewport = { width: 1280, height: 800 }) {
 
 const axeSource = fs.readFileSync(path.join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
 const axeFindings = [];
+const axeRuns = [];
 
 // Screenshot and accessibility check of the page as it is now.
 async function inspect(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const result = await page.evaluate(`(() => { ${axeSource}\n return axe.run(document, { resultTypes: ["violations"] }); })()`);
+  axeRuns.push(`${name}: ${result.violations.length} violation(s) of any impact`);
   for (const v of result.violations) {
     if (v.impact === "serious" || v.impact === "critical") {
       axeFindings.push(`${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
@@ -305,9 +307,14 @@ await step("add an agent; it comes online without a reload", async () => {
     const r = await apiCall("GET", `/v1/agents/${state.agentId}/metrics`, undefined, state.token);
     return r.json?.samples?.length >= 2;
   });
+  // ... and the page draws them without a reload.
+  await waitFor("a sparkline of two or more heartbeats", async () => {
+    const points = await row.getByRole("img", { name: "e2e-agent CPU history" }).locator("polyline").getAttribute("points");
+    return points && points.trim().split(" ").length >= 2;
+  });
   await inspect(page, "agents");
   await row.getByRole("link", { name: "e2e-agent" }).click();
-  await page.getByRole("cell", { name: "greet" }).or(page.getByRole("rowheader", { name: "greet" })).first().waitFor();
+  await page.getByRole("rowheader", { name: "greet" }).waitFor();
   await page.getByText("^[a-z]+$").first().waitFor();
   await inspect(page, "agent");
 });
@@ -454,6 +461,7 @@ await step("set a new password through the e-mailed reset link", async () => {
 });
 
 await step("accept an invitation; a member sees no admin controls and the server refuses them", async () => {
+  await signIn(page, OWNER.email, NEW_PASSWORD); // the reset may have ended the older session
   await page.getByRole("navigation").getByRole("link", { name: "Users", exact: true }).click();
   await page.getByLabel("Email", { exact: true }).fill(MEMBER.email);
   await page.getByLabel("Role", { exact: true }).selectOption("member");
@@ -509,6 +517,8 @@ await step("no request left the orchestrator, no page error, no CSP violation, a
   assert(pageErrors.length === 0, "page errors: " + pageErrors.join(" | "));
   assert(cspViolations.length === 0, "CSP violations: " + cspViolations.join(" | "));
   assert(axeFindings.length === 0, "axe: " + axeFindings.join(" | "));
+  assert(axeRuns.length >= 15, "axe ran on every page: " + axeRuns.length);
+  console.log("  axe: " + axeRuns.join("; "));
   const shots = fs.readdirSync(SHOTS);
   console.log(`  ${shots.length} screenshots in ${SHOTS}`);
 });

@@ -96,6 +96,12 @@ function Shell({ me, children }: { me: Me; children: preact.ComponentChildren })
   );
 }
 
+// Moves to another page after rendering (never while rendering).
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
 function NotFound() {
   return (
     <section>
@@ -143,13 +149,9 @@ function App() {
   }
   if (!me) {
     const next = loc.path === "/" ? "" : "?next=" + encodeURIComponent(loc.path + location.search);
-    navigate("/login" + next, true);
-    return null;
+    return <Redirect to={"/login" + next} />;
   }
-  if (loc.path === "/") {
-    navigate("/agents", true);
-    return null;
-  }
+  if (loc.path === "/") return <Redirect to="/agents" />;
   let page: preact.JSX.Element | null = null;
   for (const [pattern, make] of PRIVATE) {
     const params = matchPath(pattern, loc.path);

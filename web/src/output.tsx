@@ -205,35 +205,47 @@ export function OutputLog({ jobId, stream, size, running }: Props) {
       bump();
       return;
     }
-    // Not in the window: scan the rest of the stream by blocks.
+    // Not in the window: scan the stream by blocks from the window's end to
+    // the stream's end, then from the start up to the window.
     const lower = needle.toLowerCase();
     const enc = new TextEncoder();
     const dec = new TextDecoder();
-    let offset = w.end;
-    while (offset < known.current) {
-      setStatus(`Searching… ${Math.floor((offset / known.current) * 100)} %`);
-      const { bytes } = await readRange(jobId, stream, offset, SEARCH_BLOCK);
-      if (bytes.length === 0) break;
-      const text = dec.decode(bytes);
-      const at = text.toLowerCase().indexOf(lower);
-      if (at >= 0) {
-        const lineStart = text.lastIndexOf("\n", at) + 1;
-        const byte = offset + enc.encode(text.slice(0, lineStart)).length;
-        win.current.reset(byte);
-        tail.current = { text: "", bytes: 0 };
-        follow.current = false;
-        await loadForward();
-        setHit(findLine(win.current.lines, needle, 0));
-        setStatus("");
-        pendingScroll.current = 0;
-        bump();
-        return;
+    const overlap = enc.encode(needle).length;
+    const ranges: [number, number][] = [
+      [w.end, known.current],
+      [0, w.start],
+    ];
+    const total = Math.max(1, known.current - (w.end - w.start));
+    let scanned = 0;
+    for (const [from, to] of ranges) {
+      let offset = from;
+      while (offset < to) {
+        setStatus(`Searching… ${Math.floor((scanned / total) * 100)} %`);
+        const { bytes } = await readRange(jobId, stream, offset, Math.min(SEARCH_BLOCK, to - offset + overlap));
+        if (bytes.length === 0) break;
+        const text = dec.decode(bytes);
+        const at = text.toLowerCase().indexOf(lower);
+        if (at >= 0) {
+          const lineStart = text.lastIndexOf("\n", at) + 1;
+          // A match in a line that began before the block: start at the block.
+          const byte = offset + enc.encode(text.slice(0, lineStart)).length;
+          win.current.reset(byte);
+          tail.current = { text: "", bytes: 0 };
+          follow.current = false;
+          await loadForward();
+          setHit(findLine(win.current.lines, needle, 0));
+          setStatus("");
+          pendingScroll.current = 0;
+          bump();
+          return;
+        }
+        // Overlap so a match across two blocks is not missed.
+        const step = Math.max(1, bytes.length - overlap);
+        offset += step;
+        scanned += step;
       }
-      // Overlap so a match across two blocks is not missed.
-      const step = bytes.length - Math.min(bytes.length - 1, enc.encode(needle).length);
-      offset += Math.max(1, step);
     }
-    setStatus(`“${needle}” not found after this point.`);
+    setStatus(`“${needle}” not found.`);
   };
 
   const download = async () => {

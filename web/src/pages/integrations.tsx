@@ -83,7 +83,7 @@ function NewIntegration({ onCreated, onCancel }: { onCreated: (i: Integration) =
       <h2>New integration</h2>
       <label>
         Type
-        <select value={type} onChange={(e) => { setType(e.currentTarget.value); setConfig({}); }}>
+        <select aria-label="Type" value={type} onChange={(e) => { setType(e.currentTarget.value); setConfig({}); }}>
           {Object.keys(FIELDS).map((t) => (
             <option key={t} value={t}>
               {TYPE_NAMES[t]}

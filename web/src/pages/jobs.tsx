@@ -118,7 +118,7 @@ export function RunScriptForm({ agents, initialAgent, onCancel }: { agents: Agen
       {target === "agent" ? (
         <label>
           Agent
-          <select value={agentId} onChange={(e) => setAgentId(e.currentTarget.value)} required>
+          <select aria-label="Agent" value={agentId} onChange={(e) => setAgentId(e.currentTarget.value)} required>
             {agents.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name} ({a.status})
@@ -134,7 +134,7 @@ export function RunScriptForm({ agents, initialAgent, onCancel }: { agents: Agen
       )}
       <label>
         Script
-        <select value={script} onChange={(e) => setScript(e.currentTarget.value)} required>
+        <select aria-label="Script" value={script} onChange={(e) => setScript(e.currentTarget.value)} required>
           {scripts.length === 0 && <option value="">No scripts announced</option>}
           {scripts.map((s) => (
             <option key={s} value={s}>
@@ -229,7 +229,7 @@ export function JobsPage() {
       <form class="filters" aria-label="Filter jobs" onSubmit={(e) => e.preventDefault()}>
         <label>
           Agent filter
-          <select value={agentId} onChange={(e) => { setAgentId(e.currentTarget.value); resetPaging(); }}>
+          <select aria-label="Agent filter" value={agentId} onChange={(e) => { setAgentId(e.currentTarget.value); resetPaging(); }}>
             <option value="">All agents</option>
             {(agents.value ?? []).map((a) => (
               <option key={a.id} value={a.id}>
@@ -244,7 +244,7 @@ export function JobsPage() {
         </label>
         <label>
           Status filter
-          <select value={status} onChange={(e) => { setStatus(e.currentTarget.value); resetPaging(); }}>
+          <select aria-label="Status filter" value={status} onChange={(e) => { setStatus(e.currentTarget.value); resetPaging(); }}>
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>

@@ -5,6 +5,7 @@ import { api, query } from "../api";
 import { describeCron } from "../cron";
 import { Link, navigate } from "../router";
 import { ErrorNote, fmtTime, hasRole, Page, usePoll, useSession } from "../ui";
+import { paramProblem, paramsToSend } from "../params";
 import { listAgents } from "./agents";
 
 export interface Schedule {
@@ -127,9 +128,12 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
   const [catchUp, setCatchUp] = useState("skip");
   const [overlap, setOverlap] = useState("skip");
   const [webhook, setWebhook] = useState("");
+  const [values, setValues] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const list = agents.value ?? [];
   const agent = list.find((a) => a.id === agentId) ?? list[0];
+  const chosen = script || agent?.manifest[0] || "";
+  const params = Object.entries(agent?.scripts?.[chosen]?.params ?? {});
   return (
     <form
       class="panel"
@@ -137,12 +141,18 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
       onSubmit={async (e) => {
         e.preventDefault();
         setError(null);
+        const problem = params.map(([n, rule]) => paramProblem(n, rule, values[n] ?? "")).find(Boolean);
+        if (problem) {
+          setError(new Error(problem));
+          return;
+        }
         try {
           const body: Record<string, unknown> = {
             name,
             cron,
             timezone: tz,
-            script: script || agent?.manifest[0],
+            script: chosen,
+            params: paramsToSend(values),
             agent_id: agent?.id,
             catch_up: catchUp,
             overlap,
@@ -166,7 +176,7 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
       </label>
       <label>
         Time zone
-        <select value={tz} onChange={(e) => setTz(e.currentTarget.value)}>
+        <select aria-label="Time zone" value={tz} onChange={(e) => setTz(e.currentTarget.value)}>
           {zones().map((z) => (
             <option key={z} value={z}>
               {z}
@@ -177,7 +187,7 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
       <CronPreview cron={cron} tz={tz} />
       <label>
         Agent
-        <select value={agent?.id ?? ""} onChange={(e) => setAgentId(e.currentTarget.value)}>
+        <select aria-label="Agent" value={agent?.id ?? ""} onChange={(e) => setAgentId(e.currentTarget.value)}>
           {list.map((a) => (
             <option key={a.id} value={a.id}>
               {a.name}
@@ -187,7 +197,7 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
       </label>
       <label>
         Script
-        <select value={script || agent?.manifest[0] || ""} onChange={(e) => setScript(e.currentTarget.value)}>
+        <select aria-label="Script" value={chosen} onChange={(e) => { setScript(e.currentTarget.value); setValues({}); }}>
           {(agent?.manifest ?? []).map((s) => (
             <option key={s} value={s}>
               {s}
@@ -195,9 +205,26 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
           ))}
         </select>
       </label>
+      {params.map(([n, rule]) => (
+        <div key={chosen + n}>
+          <label>
+            {n}
+            <input
+              value={values[n] ?? ""}
+              required={!!rule.required}
+              aria-describedby={`sched-param-${n}`}
+              onInput={(e) => setValues({ ...values, [n]: e.currentTarget.value })}
+            />
+          </label>
+          <p id={`sched-param-${n}`} class="hint">
+            {rule.required ? "Required" : "Optional"}
+            {rule.pattern ? `; must match ${rule.pattern}` : ""}
+          </p>
+        </div>
+      ))}
       <label>
         Catch-up
-        <select value={catchUp} onChange={(e) => setCatchUp(e.currentTarget.value)}>
+        <select aria-label="Catch-up" value={catchUp} onChange={(e) => setCatchUp(e.currentTarget.value)}>
           <option value="skip">Skip missed runs (record them only)</option>
           <option value="once">Run once for all missed runs</option>
           <option value="all">Run each missed run</option>
@@ -205,7 +232,7 @@ function NewSchedule({ onCreated, onCancel }: { onCreated: () => void; onCancel:
       </label>
       <label>
         Overlap
-        <select value={overlap} onChange={(e) => setOverlap(e.currentTarget.value)}>
+        <select aria-label="Overlap" value={overlap} onChange={(e) => setOverlap(e.currentTarget.value)}>
           <option value="skip">Skip while the previous run is going</option>
           <option value="buffer_one">Run once afterwards</option>
           <option value="cancel_other">Cancel the previous run</option>

@@ -57,7 +57,7 @@ export function UsersPage() {
           </label>
           <label>
             Role
-            <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+            <select aria-label="Role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
               <option value="member">member</option>
               <option value="admin">admin</option>
               <option value="owner">owner</option>
