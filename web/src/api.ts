@@ -93,18 +93,23 @@ export class ApiClient {
   }
 
   // Spends the session cookie for a new access token; false when there is
-  // no live session. Concurrent callers share one refresh (the cookie is
-  // single use: two refreshes in flight would revoke the session).
+  // no live session. The cookie is single use (a second refresh with the
+  // same one revokes the session), so concurrent callers share one refresh,
+  // and tabs of the same browser take turns through a Web Lock: each then
+  // sends the cookie the previous one received.
   refresh(): Promise<boolean> {
     if (this.refreshing) return this.refreshing;
     this.refreshing = (async () => {
       try {
-        const r = await this.fetchFn("/v1/auth/refresh", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ session: "cookie" }),
-          credentials: "same-origin",
-        });
+        const call = () =>
+          this.fetchFn("/v1/auth/refresh", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ session: "cookie" }),
+            credentials: "same-origin",
+          });
+        const locks = typeof navigator === "undefined" ? undefined : (navigator as Navigator).locks;
+        const r = locks ? await locks.request("scriptmesh-session-refresh", call) : await call();
         if (!r.ok) {
           this.forget();
           return false;
