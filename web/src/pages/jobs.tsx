@@ -70,13 +70,16 @@ export function RunScriptForm({ agents, initialAgent, onCancel }: { agents: Agen
   const spec = candidates.map((a) => a.scripts?.[script]).find(Boolean) ?? {};
   const params = Object.entries(spec.params ?? {});
 
-  useEffect(() => {
-    if (!scripts.includes(script)) setScript(scripts[0] ?? "");
-  }, [scripts.join("\n")]);
-  useEffect(() => {
+  // A new script starts with empty values, set in the same update as the
+  // choice (an effect would run later and could wipe what was typed since).
+  const chooseScript = (name: string) => {
+    setScript(name);
     setValues({});
     setTouched(false);
-  }, [script]);
+  };
+  useEffect(() => {
+    if (!scripts.includes(script)) chooseScript(scripts[0] ?? "");
+  }, [scripts.join("\n")]);
 
   const problems = params.map(([name, rule]) => [name, paramProblem(name, rule, values[name] ?? "")] as const);
 
@@ -134,7 +137,7 @@ export function RunScriptForm({ agents, initialAgent, onCancel }: { agents: Agen
       )}
       <label>
         Script
-        <select aria-label="Script" value={script} onChange={(e) => setScript(e.currentTarget.value)} required>
+        <select aria-label="Script" value={script} onChange={(e) => chooseScript(e.currentTarget.value)} required>
           {scripts.length === 0 && <option value="">No scripts announced</option>}
           {scripts.map((s) => (
             <option key={s} value={s}>
