@@ -2,7 +2,7 @@
 # Runs the orchestrator from a release build on the embedded SQLite default,
 # with development secrets generated under ./var/secrets, plus a local agent
 # with the example manifest, and runs one job through the REST API to show
-# its output. Ctrl-C stops both.
+# its output (so the dashboard's job list is not empty). Ctrl-C stops both.
 set -euo pipefail
 build_dir=${1:-build/release}
 listen=${2:-127.0.0.1:8080}
@@ -46,10 +46,12 @@ agent_pid=$!
 cat <<MSG
 
 ScriptMesh orchestrator and a local agent are running.
-  health:   curl http://$listen/healthz
-  API docs: http://$listen/docs
-  account:  demo@scriptmesh.example, password in $data_dir/demo/password
-  data:     $data_dir (SQLite file, outbox, dev secrets, the agent's spool)
+  dashboard: http://$listen/
+  sign in:   demo@scriptmesh.example / $(cat "$data_dir/demo/password")
+             (the password is kept in $data_dir/demo/password)
+  health:    curl http://$listen/healthz
+  API docs:  http://$listen/docs
+  data:      $data_dir (SQLite file, outbox, dev secrets, the agent's spool)
 Press Ctrl-C to stop.
 
 MSG

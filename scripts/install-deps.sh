@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ScriptMesh builds and tests with, and only the
 # ones that are missing, then the Node tools of package.json (Swagger UI for
-# /docs, Redocly CLI for the OpenAPI lint) with npm, only when node_modules is
-# missing or older than package-lock.json. A second run costs a dpkg query and
-# two file-time checks, nothing more.
+# /docs, Redocly CLI for the OpenAPI lint) and the web dashboard's packages of
+# web/package.json (Preact, Vite, Vitest, playwright-core) with npm, each only
+# when its node_modules is missing or older than its package-lock.json. A
+# second run costs a dpkg query and four file-time checks, nothing more.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -18,6 +19,9 @@ packages=(
   python3 python3-cryptography python3-jwt
   # promtool, which checks GET /metrics in the tests.
   prometheus
+  # The browser the dashboard's end-to-end tests drive (playwright-core
+  # downloads none).
+  chromium
 )
 # npm comes with Node.js. Debian's nodejs and npm are installed only when there
 # is no npm at all, so a newer Node.js (NodeSource, nvm) is left alone.
@@ -55,6 +59,14 @@ if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   # download to scarf.sh; package.json opts out too (scarfSettings).
   SCARF_ANALYTICS=false npm ci --no-audit --no-fund
   touch "$marker"
+fi
+
+# The web dashboard's own packages, with the same marker logic.
+web_marker=web/node_modules/.scriptmesh-npm-ci
+if [ ! -f "$web_marker" ] || [ web/package-lock.json -nt "$web_marker" ]; then
+  echo "install-deps: npm ci in web/ (the dashboard: preact, vite, vitest, playwright-core)"
+  (cd web && npm ci --no-audit --no-fund)
+  touch "$web_marker"
 fi
 
 # @redocly/cli needs Node.js 20.19 or newer (Debian 12's own nodejs is 18).

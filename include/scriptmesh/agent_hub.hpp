@@ -90,6 +90,7 @@
 #include <vector>
 
 #include "scriptmesh/clock.hpp"
+#include "scriptmesh/heartbeat_history.hpp"
 #include "scriptmesh/ids.hpp"
 #include "scriptmesh/result.hpp"
 #include "scriptmesh/store.hpp"
@@ -235,6 +236,9 @@ class AgentHub {
   // True when the agent has a connection past hello right now.
   bool is_online(const TenantId& tenant, const AgentId& agent) const;
   AgentHubStats stats() const;
+  // Each agent's recent heartbeats (heartbeat_history.hpp), recorded as they
+  // arrive.
+  HeartbeatHistory& heartbeat_history() noexcept;
   const AgentHubOptions& options() const noexcept;
 
  private:

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "scriptmesh/clock.hpp"
+#include "scriptmesh/heartbeat_history.hpp"
 #include "scriptmesh/ids.hpp"
 #include "scriptmesh/principal.hpp"
 #include "scriptmesh/result.hpp"
@@ -63,7 +64,10 @@ struct AgentView {
   std::optional<WallTime> last_heartbeat_at;
   std::optional<AgentMetrics> metrics;  // the latest heartbeat's figures
   std::vector<std::string> manifest;    // script names the agent allows
-  int max_concurrent = 1;               // as the agent last announced
+  // manifest_summary_json() of its manifest (manifest.hpp: each script's
+  // declared parameters and timeout, no commands); empty until it connects.
+  std::string manifest_summary;
+  int max_concurrent = 1;  // as the agent last announced
   WallTime created_at;
 };
 
@@ -108,6 +112,11 @@ class AgentService {
 
   // Errors: not_found "agent_not_found"; permission_denied as list().
   [[nodiscard]] Result<AgentView> get(const Principal& caller, const AgentId& agent);
+
+  // The agent's recent heartbeats, oldest first (heartbeat_history.hpp:
+  // bounded, in memory; empty without a hub). Errors: as get().
+  [[nodiscard]] Result<std::vector<HeartbeatSample>> heartbeat_history(const Principal& caller,
+                                                                       const AgentId& agent);
 
   // Renames and/or retags; unset fields stay. Returns the agent afterwards.
   // Errors: invalid_argument "invalid_name", "invalid_tags"; not_found

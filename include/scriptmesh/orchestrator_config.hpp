@@ -99,6 +99,9 @@ struct OrchestratorConfig {
   // fetch its own network for them. Turn on for a self-hosted orchestrator
   // whose receivers live on a private network.
   bool allow_private_destinations = false;
+  // Directory of the built web dashboard (index.html, assets/); empty = look
+  // in <prefix>/share/scriptmesh/web, then in the build tree's web/dist.
+  std::string web_assets;
 };
 
 // One row of the settings table.

@@ -33,6 +33,7 @@
 //   POST    /v1/agents                     admin     agents:write  default
 //   GET     /v1/agents                     member    agents:read   default
 //   GET     /v1/agents/{id}                member    agents:read   default
+//   GET     /v1/agents/{id}/metrics        member    agents:read   default
 //   PATCH   /v1/agents/{id}                admin     agents:write  default
 //   DELETE  /v1/agents/{id}                admin     agents:write  default
 //   POST    /v1/agents/{id}/rotate-key     admin     agents:write  default
@@ -116,6 +117,11 @@ struct ApiServices {
   ScheduleService* schedules = nullptr;
   // Integrations; null: their routes answer 503 "unavailable".
   IntegrationService* integrations = nullptr;
+  // The browser session cookie (auth_routes.cpp): marked Secure (the
+  // orchestrator is reached over HTTPS), and how long it lives (the refresh
+  // token's lifetime).
+  bool secure_cookies = false;
+  std::int64_t refresh_cookie_max_age_sec = 7 * 24 * 3600;
 };
 
 // Adds every REST route above to `router`. `services` is borrowed.

@@ -7,13 +7,15 @@ namespace scriptmesh::http {
 namespace {
 
 // Keep in the order and in step with the table in error_status.hpp.
-constexpr std::array<std::pair<std::string_view, int>, 10> kCodeStatus{{
+constexpr std::array<std::pair<std::string_view, int>, 12> kCodeStatus{{
     {"invalid_json", 400},
     {"invalid_request", 400},
+    {"invalid_path", 400},
     {"plan_limit_reached", 402},
     {"method_not_allowed", 405},
     {"request_timeout", 408},
     {"body_too_large", 413},
+    {"unsupported_media_type", 415},
     {"upgrade_required", 426},
     {"rate_limited", 429},
     {"header_too_large", 431},

@@ -6,6 +6,9 @@
 //   code                  status   why
 //   invalid_json           400     the body is not a JSON object
 //   invalid_request        400     the request itself could not be read
+//   invalid_path           400     a path with "." or ".." segments (web app)
+//   unsupported_media_type 415     a cookie-authenticated call without a
+//                                  JSON Content-Type (CSRF defence)
 //   plan_limit_reached     402     the tenant's plan is full (API.md)
 //   method_not_allowed     405     known path, other method (sent with Allow)
 //   request_timeout        408     the request did not arrive in time

@@ -404,9 +404,12 @@ class OrchestratorImpl final : public Orchestrator {
                              metrics_,
                              config.allow_private_destinations};
     services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
+    services_->api.secure_cookies = tls_ || base_url.starts_with("https://");
+    services_->api.refresh_cookie_max_age_sec = tokens.refresh_ttl.count();
     background_ = std::make_unique<BackgroundTasks>(*store_, clock, *http_client_, *services_,
                                                     config, base_url, logger_, metrics_);
     metrics_token_ = config.metrics_token;
+    web_assets_ = config.web_assets;
     metrics_.set_job_counts_source([store = store_.get()] { return counts_of(store, true); });
     metrics_.set_agent_counts_source([store = store_.get()] { return counts_of(store, false); });
     policy_ = http::default_rate_limit_policy(
@@ -441,6 +444,7 @@ class OrchestratorImpl final : public Orchestrator {
     http::RouteTableOptions table;
     table.ready = [this] { return !stopping_.load(); };
     table.docs.assets_dir = http::find_docs_assets_dir();
+    table.web.assets_dir = http::find_web_assets_dir(web_assets_);
     table.metrics.render = [this] { return metrics_.render(); };
     table.metrics.bearer_token = metrics_token_;
     options.on_request = [this](std::string_view route, std::string_view method, int status,
@@ -492,6 +496,7 @@ class OrchestratorImpl final : public Orchestrator {
   std::string host_;
   OrchestratorMetrics metrics_{OrchestratorMetricsOptions{SCRIPTMESH_VERSION}};
   std::string metrics_token_;
+  std::string web_assets_;                   // the web_assets setting
   std::unique_ptr<HttpClient> http_client_;  // outbound HTTP: Resend, webhooks
   std::unique_ptr<EmailSender> email_;
   std::unique_ptr<CoreServices> services_;

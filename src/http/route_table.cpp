@@ -12,6 +12,7 @@ void add_orchestrator_routes(Router& router, ApiServices& api, RouteTableOptions
   add_api_routes(router, api);
   add_docs_routes(router, std::move(options.docs));
   add_metrics_route(router, std::move(options.metrics));
+  add_web_routes(router, std::move(options.web));
   OpenApiOptions openapi;
   openapi.schemas = api_component_schemas();
   add_openapi_route(router, std::move(openapi));  // last: it documents the routes above

@@ -3,7 +3,8 @@
 // `scriptmesh-orchestrator openapi` and `routes`) list the very same routes.
 //
 // Order: GET /healthz and /readyz; the REST API (api_routes.hpp); Swagger UI
-// under /docs (docs_routes.hpp); GET /metrics (metrics_route.hpp); last GET /openapi.json, built
+// under /docs (docs_routes.hpp); GET /metrics (metrics_route.hpp); the web dashboard at / and
+// every other app path (web_routes.hpp); last GET /openapi.json, built
 // from all of the above. Guards (add_api_guards) are added by the caller: they check requests and
 // do not change the table.
 //
@@ -16,6 +17,7 @@
 #include "http/docs_routes.hpp"
 #include "http/metrics_route.hpp"
 #include "http/router.hpp"
+#include "http/web_routes.hpp"
 
 namespace scriptmesh::http {
 
@@ -26,6 +28,8 @@ struct RouteTableOptions {
   DocsOptions docs;
   // GET /metrics; without a renderer it answers 503.
   MetricsRouteOptions metrics;
+  // Where the dashboard's built files are; usually {find_web_assets_dir(..)}.
+  WebOptions web;
 };
 
 // Adds every route the orchestrator serves. `api` is borrowed by the REST

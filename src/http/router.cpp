@@ -186,6 +186,18 @@ Router& Router::add_guard(Guard guard) {
   return *this;
 }
 
+Router& Router::set_fallback(std::string_view route_name,
+                             std::function<bool(std::string_view)> applies) {
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (routes_[i].name != route_name) continue;
+    if (routes_[i].method != Method::kGet || !applies) bad_route(routes_[i], "bad fallback");
+    fallback_ = i;
+    fallback_applies_ = std::move(applies);
+    return *this;
+  }
+  throw std::invalid_argument(fmt::format("no route {} to fall back to", route_name));
+}
+
 Router::Match Router::match(Method method, std::string_view path) const {
   Match out;
   std::vector<std::string> decoded;
@@ -219,6 +231,10 @@ Router::Match Router::match(Method method, std::string_view path) const {
     if (!path_methods.empty()) {
       out.kind = Match::Kind::kMethodNotAllowed;
       out.allow = allow_header(path_methods);
+    } else if (fallback_ && (method == Method::kGet || method == Method::kHead) &&
+               fallback_applies_(path)) {
+      out.kind = Match::Kind::kFound;
+      out.route = &routes_[*fallback_];
     }
     return out;
   }

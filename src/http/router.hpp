@@ -16,7 +16,10 @@
 // with a literal at the first differing segment wins ("/v1/jobs/search" over
 // "/v1/jobs/{id}"). A HEAD request is served by the GET route when there is no
 // HEAD route. No route for the path: 404 "not_found". A route for the path
-// but not the method: 405 "method_not_allowed" with an Allow header.
+// but not the method: 405 "method_not_allowed" with an Allow header. A
+// fallback route (set_fallback) may take the GET and HEAD requests that no
+// pattern matches: the web app answers its deep links ("/jobs/job_01...")
+// that way, while "/v1/nothing" still answers 404.
 //
 // Thread safety: build the table (add, add_guard) before the server starts;
 // after that the router is read-only and route() may run on any thread.
@@ -178,6 +181,12 @@ class Router {
   Router& add(Route route);
   // Adds a guard run on every matched request, after those added before.
   Router& add_guard(Guard guard);
+  // Serves a GET or HEAD request whose path no pattern matches with the GET
+  // route named `route_name` (added before) when `applies(path)` is true; the
+  // route's guards and handler run as for a match, with no path parameters.
+  // `applies` gets the encoded path and must be thread-safe. An unknown name
+  // throws std::invalid_argument, like a bad route.
+  Router& set_fallback(std::string_view route_name, std::function<bool(std::string_view)> applies);
 
   // The table in the order added, for the OpenAPI generator.
   const std::vector<Route>& routes() const noexcept { return routes_; }
@@ -216,6 +225,8 @@ class Router {
   std::vector<Route> routes_;
   std::vector<std::vector<Segment>> segments_;  // parallel to routes_
   std::vector<Guard> guards_;
+  std::optional<std::size_t> fallback_;  // index into routes_
+  std::function<bool(std::string_view)> fallback_applies_;
 };
 
 // Adds the built-in public routes:

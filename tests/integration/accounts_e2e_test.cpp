@@ -162,8 +162,8 @@ TEST_CASE("e2e: the owner invites a user, who sets a password through the e-mail
       api.post("/v1/users", {{"email", "new@example.com"}, {"role", "admin"}}, owner.access_token);
   INFO(invited.body);
   REQUIRE(invited.status == 201);
-  const std::string token =
-      server.wait_for_email_match("new@example.com", R"(token=([A-Za-z0-9_\-]+))");
+  const std::string token = server.wait_for_email_match(
+      "new@example.com", R"(/invitations/accept\?token=([A-Za-z0-9_\-]+))");
   REQUIRE(api.post("/v1/auth/password/reset",
                    {{"token", token}, {"new_password", "invited user passphrase"}})
               .status == 204);

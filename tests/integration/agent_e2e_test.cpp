@@ -60,6 +60,14 @@ TEST_CASE("a triggered script's exact output, exit code and duration come back")
     auto list = c.api.get("/v1/jobs", c.token);
     CHECK(list.json.at("jobs").as_array().size() == 1);
   }
+  SUBCASE("the agent's scripts and their declared parameters are readable for forms") {
+    auto r = c.api.get("/v1/agents/" + agent.id, c.token);
+    REQUIRE(r.status == 200);
+    const json::value& greet = r.json.at("scripts").at("greet");
+    CHECK(greet.at("params").at("NAME").at("required") == true);
+    CHECK(greet.at("params").at("NAME").at("pattern") == "^[a-z]+$");
+    CHECK(r.body.find(script.string()) == std::string::npos);  // no command leaves the host
+  }
   SUBCASE("a parameter its pattern refuses is a 422 naming it") {
     auto r = c.api.post("/v1/jobs",
                         {{"agent_id", agent.id},

@@ -40,6 +40,12 @@ TEST_CASE("agents API: create shows the key once; read, rename, retag, rotate, d
   CHECK(created.json.at("manifest") == json::array{});
   CHECK(created.json.at("metrics").is_null());
   CHECK(created.json.at("last_heartbeat_at").is_null());
+  CHECK(created.json.at("scripts") == json::object{});  // until it connects
+  auto history = api.get("/v1/agents/" + id + "/metrics", owner.access_token);
+  REQUIRE(history.status == 200);
+  CHECK(history.str("agent_id") == id);
+  CHECK(history.json.at("capacity") == 60);
+  CHECK(history.json.at("samples") == json::array{});
 
   auto list = api.get("/v1/agents", owner.access_token);
   REQUIRE(list.status == 200);

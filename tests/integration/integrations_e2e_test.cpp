@@ -101,7 +101,9 @@ TEST_CASE("slack: a failed job arrives as text plus Block Kit blocks") {
   const std::string blocks = serialized(body.at("blocks"));
   CHECK(blocks.find("failed") != std::string::npos);
   CHECK(blocks.find("db-1") != std::string::npos);
-  CHECK(blocks.find("/v1/jobs/" + job_id) != std::string::npos);
+  // "View job" opens the dashboard's job page, not the API's JSON.
+  CHECK(blocks.find("/jobs/" + job_id + "|View job") != std::string::npos);
+  CHECK(blocks.find("/v1/jobs/") == std::string::npos);
 }
 
 TEST_CASE("discord: a failed job arrives as content plus a red embed") {

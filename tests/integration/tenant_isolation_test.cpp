@@ -72,6 +72,7 @@ std::vector<IdRoute> id_routes(const Resources& r) {
       {"DELETE", "/v1/users/" + r.user_id, ""},
       {"DELETE", "/v1/api-keys/" + r.api_key_id, ""},
       {"GET", "/v1/agents/" + r.agent_id, ""},
+      {"GET", "/v1/agents/" + r.agent_id + "/metrics", ""},
       {"PATCH", "/v1/agents/" + r.agent_id, R"({"name":"stolen"})"},
       {"DELETE", "/v1/agents/" + r.agent_id, ""},
       {"POST", "/v1/agents/" + r.agent_id + "/rotate-key", ""},

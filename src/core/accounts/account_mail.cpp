@@ -97,6 +97,10 @@ std::string reset_link(std::string_view base_url, std::string_view token) {
   return std::string(base_url) + "/reset-password?token=" + std::string(token);
 }
 
+std::string invitation_link(std::string_view base_url, std::string_view token) {
+  return std::string(base_url) + "/invitations/accept?token=" + std::string(token);
+}
+
 Result<std::string> issue_reset_token(Store& store, Clock& clock, const TenantId& tenant,
                                       const UserId& user, std::chrono::seconds ttl) {
   std::string token = random_token(32);

@@ -25,6 +25,9 @@ EmailMessage invitation_email(const std::string& to, std::string_view tenant_nam
 
 // "<base_url>/reset-password?token=<token>" (the token is URL-safe already).
 std::string reset_link(std::string_view base_url, std::string_view token);
+// The dashboard page where an invited user accepts by choosing a password
+// (it spends the token like a reset link): <base>/invitations/accept?token=...
+std::string invitation_link(std::string_view base_url, std::string_view token);
 
 // Creates a password reset token for `user`, valid for `ttl` from now, and
 // stores its hash. Returns the token itself, to be e-mailed and forgotten.

@@ -70,7 +70,7 @@ Result<UserView> UserService::invite(const Principal& caller, std::string_view e
   accounts::send_or_log(
       email_, logger_,
       accounts::invitation_email(user.email, tenant->name,
-                                 accounts::reset_link(options_.public_base_url, *token),
+                                 accounts::invitation_link(options_.public_base_url, *token),
                                  options_.invite_token_ttl),
       "invitation", user.id);
   return to_view(user);

@@ -151,6 +151,10 @@ bool AgentHub::is_online(const TenantId& tenant, const AgentId& agent) const {
   return impl_->is_online(tenant, agent);
 }
 
+HeartbeatHistory& AgentHub::heartbeat_history() noexcept {
+  return impl_->history_;
+}
+
 AgentHubStats AgentHub::stats() const {
   return impl_->stats();
 }

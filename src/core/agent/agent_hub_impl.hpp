@@ -292,6 +292,8 @@ class AgentHub::Impl {
   Logger& logger_;
   const AgentHubOptions options_;
 
+  HeartbeatHistory history_;  // thread-safe on its own
+
   mutable std::mutex mu_;
   AgentSessionId next_session_ = 1;                           // guarded by mu_
   std::unordered_map<AgentSessionId, std::string> sessions_;  // guarded by mu_; current ones

@@ -88,6 +88,7 @@ void AgentHub::Impl::on_heartbeat(AgentSessionId, const hub::SessionView& view,
   AgentStateUpdate update;
   update.metrics = m.metrics;
   update.last_heartbeat_at = clock_.now();
+  history_.record(view.tenant, view.agent, HeartbeatSample{*update.last_heartbeat_at, m.metrics});
   Result<void> stored = store_.update_agent_state(view.tenant, view.agent, update);
   // Only figures for display: the next heartbeat brings fresh ones.
   if (!stored.ok()) {

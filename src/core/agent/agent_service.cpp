@@ -48,6 +48,7 @@ AgentView to_agent_view(const AgentRecord& record) {
   v.last_heartbeat_at = record.last_heartbeat_at;
   v.metrics = record.metrics;
   v.manifest = record.manifest;
+  v.manifest_summary = record.manifest_summary;
   v.max_concurrent = record.max_concurrent;
   v.created_at = record.created_at;
   return v;
@@ -121,6 +122,15 @@ Result<AgentView> AgentService::get(const Principal& caller, const AgentId& agen
   return to_agent_view(*record);
 }
 
+Result<std::vector<HeartbeatSample>> AgentService::heartbeat_history(const Principal& caller,
+                                                                     const AgentId& agent) {
+  SCRIPTMESH_RETURN_IF_ERROR(may_read(caller));
+  Result<AgentRecord> record = store_.get_agent(caller.tenant_id, agent);
+  if (!record.ok()) return std::move(record).error();
+  if (hub_ == nullptr) return std::vector<HeartbeatSample>{};
+  return hub_->heartbeat_history().samples(caller.tenant_id, agent);
+}
+
 Result<AgentView> AgentService::update(const Principal& caller, const AgentId& agent,
                                        const AgentUpdate& update) {
   SCRIPTMESH_RETURN_IF_ERROR(may_write(caller));
@@ -142,7 +152,10 @@ Result<AgentView> AgentService::update(const Principal& caller, const AgentId& a
 Result<void> AgentService::remove(const Principal& caller, const AgentId& agent) {
   SCRIPTMESH_RETURN_IF_ERROR(may_write(caller));
   SCRIPTMESH_RETURN_IF_ERROR(store_.delete_agent(caller.tenant_id, agent));
-  if (hub_ != nullptr) hub_->disconnect_agent(caller.tenant_id, agent);
+  if (hub_ != nullptr) {
+    hub_->disconnect_agent(caller.tenant_id, agent);
+    hub_->heartbeat_history().forget(caller.tenant_id, agent);
+  }
   return ok_result();
 }
 

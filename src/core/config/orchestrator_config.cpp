@@ -207,6 +207,10 @@ const std::vector<SettingRow>& rows() {
          c.allow_private_destinations = *on;
          return {};
        }},
+      {{"web_assets", "SCRIPTMESH_WEB_ASSETS",
+        "directory of the built web dashboard (default: <prefix>/share/scriptmesh/web, then the "
+        "build tree's web/dist)"},
+       SM_STRING_SETTER(web_assets)},
   };
   return kRows;
 }

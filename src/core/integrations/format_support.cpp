@@ -188,7 +188,7 @@ std::string job_link(const IntegrationEvent& event, const FormatContext& ctx) {
   const std::string base = public_base(ctx);
   const std::string job_id = data_string(event.data, "job_id", "");
   if (base.empty() || job_id.empty() || !is_job_event(event.type)) return "";
-  return base + "/v1/jobs/" + job_id;
+  return base + "/jobs/" + job_id;
 }
 
 std::string format_duration_ms(std::int64_t ms) {

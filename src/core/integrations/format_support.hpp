@@ -78,7 +78,7 @@ std::string event_summary(const IntegrationEvent& event);
 std::vector<Fact> event_facts(const IntegrationEvent& event);
 // ctx.public_base_url without trailing slashes.
 std::string public_base(const FormatContext& ctx);
-// <base>/v1/jobs/<job_id>, or "" when there is no base URL or no job id.
+// <base>/jobs/<job_id> (the dashboard's job page), or "" when there is no base URL or no job id.
 std::string job_link(const IntegrationEvent& event, const FormatContext& ctx);
 
 // "850 ms", "5.3 s", "2 min 3 s", "1 h 2 min".

@@ -95,7 +95,8 @@ namespace scriptmesh {
 
 struct FormatContext {
   // The orchestrator's public URL, e.g. "https://sm.example.com" (trailing
-  // slashes ignored); a job's link is <base>/v1/jobs/<job_id>. Empty: no links.
+  // slashes ignored); a job's link is <base>/jobs/<job_id>, the dashboard's job page. Empty: no
+  // links.
   std::string public_base_url;
   // The orchestrator's host name (Splunk "host", Datadog host resource,
   // PagerDuty source of events that have no agent).

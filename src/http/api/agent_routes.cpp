@@ -3,6 +3,7 @@
 // AgentService's (agents.hpp); this file only bounds the JSON it reads.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
 #include "http/api/handlers.hpp"
 #include "http/json_body.hpp"
@@ -38,6 +39,16 @@ boost::json::value metrics_json(const std::optional<AgentMetrics>& m) {
                              {"uptime_sec", m->uptime_sec}};
 }
 
+// The manifest summary the agent sent (the hub validated it on hello).
+boost::json::value scripts_json(const std::string& summary) {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(summary, ec);
+  if (ec || !parsed.is_object()) return boost::json::object{};
+  auto* scripts = parsed.get_object().if_contains("scripts");
+  if (scripts == nullptr || !scripts->is_object()) return boost::json::object{};
+  return *scripts;
+}
+
 boost::json::object agent_json(const AgentView& a) {
   return {{"id", a.id.str()},
           {"name", a.name},
@@ -46,6 +57,7 @@ boost::json::object agent_json(const AgentView& a) {
           {"last_heartbeat_at", time_or_null(a.last_heartbeat_at)},
           {"metrics", metrics_json(a.metrics)},
           {"manifest", string_array(a.manifest)},
+          {"scripts", scripts_json(a.manifest_summary)},
           {"max_concurrent", a.max_concurrent},
           {"created_at", format_rfc3339(a.created_at)}};
 }
@@ -125,6 +137,28 @@ Response get_agent(ApiServices& s, const Request& request, RequestContext& ctx) 
     auto agent = (*agents)->get(*who, *id);
     SCRIPTMESH_RETURN_IF_ERROR(agent);
     return json_response(200, agent_json(*agent));
+  }());
+}
+
+Response agent_heartbeats(ApiServices& s, const Request& request, RequestContext& ctx) {
+  return respond([&]() -> Result<Response> {
+    auto agents = agents_of(s);
+    SCRIPTMESH_RETURN_IF_ERROR(agents);
+    auto who = caller(ctx);
+    SCRIPTMESH_RETURN_IF_ERROR(who);
+    auto id = agent_id(request);
+    SCRIPTMESH_RETURN_IF_ERROR(id);
+    auto samples = (*agents)->heartbeat_history(*who, *id);
+    SCRIPTMESH_RETURN_IF_ERROR(samples);
+    boost::json::array out;
+    for (const HeartbeatSample& sample : *samples) {
+      boost::json::object o = metrics_json(sample.metrics).as_object();
+      o["at"] = format_rfc3339(sample.at);
+      out.push_back(std::move(o));
+    }
+    return json_response(200, boost::json::object{{"agent_id", id->str()},
+                                                  {"capacity", HeartbeatHistory::kDefaultCapacity},
+                                                  {"samples", std::move(out)}});
   }());
 }
 

@@ -77,6 +77,7 @@ Response revoke_api_key(ApiServices& s, const Request& request, RequestContext& 
 Response create_agent(ApiServices& s, const Request& request, RequestContext& ctx);
 Response list_agents(ApiServices& s, const Request& request, RequestContext& ctx);
 Response get_agent(ApiServices& s, const Request& request, RequestContext& ctx);
+Response agent_heartbeats(ApiServices& s, const Request& request, RequestContext& ctx);
 Response update_agent(ApiServices& s, const Request& request, RequestContext& ctx);
 Response delete_agent(ApiServices& s, const Request& request, RequestContext& ctx);
 Response rotate_agent_key(ApiServices& s, const Request& request, RequestContext& ctx);

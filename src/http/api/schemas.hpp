@@ -34,11 +34,19 @@ inline constexpr std::string_view kLogin = R"({"type":"object",
  "required":["email","password"],
  "properties":{
   "email":{"type":"string","format":"email"},
-  "password":{"type":"string","minLength":1,"maxLength":4096}}})";
+  "password":{"type":"string","minLength":1,"maxLength":4096},
+  "session":{"$ref":"#/components/schemas/SessionMode"}}})";
 
 inline constexpr std::string_view kRefreshToken = R"({"type":"object",
- "required":["refresh_token"],
- "properties":{"refresh_token":{"type":"string","maxLength":512}}})";
+ "properties":{
+  "refresh_token":{"type":"string","maxLength":512,
+   "description":"required unless the request carries the sm_refresh cookie"},
+  "session":{"$ref":"#/components/schemas/SessionMode"}}})";
+
+inline constexpr std::string_view kLogoutToken = R"({"type":"object",
+ "properties":{
+  "refresh_token":{"type":"string","maxLength":512,
+   "description":"required unless the request carries the sm_refresh cookie"}}})";
 
 inline constexpr std::string_view kReset = R"({"type":"object",
  "required":["token","new_password"],
@@ -121,6 +129,8 @@ inline constexpr std::string_view kVerified = R"({"type":"object",
 inline constexpr std::string_view kAccepted = R"({"type":"object",
  "properties":{"status":{"type":"string","const":"accepted"}}})";
 
+inline constexpr std::string_view kHeartbeatHistoryRef =
+    R"({"$ref":"#/components/schemas/HeartbeatHistory"})";
 inline constexpr std::string_view kTokenPairRef = R"({"$ref":"#/components/schemas/TokenPair"})";
 inline constexpr std::string_view kMeRef = R"({"$ref":"#/components/schemas/Me"})";
 inline constexpr std::string_view kTenantRef = R"({"$ref":"#/components/schemas/Tenant"})";

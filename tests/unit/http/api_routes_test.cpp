@@ -215,6 +215,112 @@ TEST_CASE("accounts: register, verify, login, me, refresh, logout") {
   CHECK(api.post("/v1/auth/refresh", {{"refresh_token", refresh_token}}).status == 401);
 }
 
+// A request as a browser sends it: the cookie header and, unless told
+// otherwise, a JSON content type.
+Response browser_post(Api& api, std::string path, const json::object& body, std::string cookie,
+                      std::string content_type = "application/json") {
+  Request r;
+  r.method = Method::kPost;
+  r.path = path;
+  r.target = std::move(path);
+  r.body = json::serialize(body);
+  r.client_address = "192.0.2.1";
+  if (!cookie.empty()) r.headers.set("Cookie", std::move(cookie));
+  if (!content_type.empty()) r.headers.set("Content-Type", std::move(content_type));
+  RequestContext ctx;
+  return api.router.dispatch(r, ctx);
+}
+
+// "sm_refresh=<token>" out of a Set-Cookie value, checking its attributes.
+std::string session_cookie(const Response& r) {
+  auto set = r.headers.get("Set-Cookie");
+  REQUIRE(set.has_value());
+  std::string value(*set);
+  CHECK(value.find("; Path=/v1/auth;") != std::string::npos);
+  CHECK(value.find("; HttpOnly;") != std::string::npos);
+  CHECK(value.find("; SameSite=Strict;") != std::string::npos);
+  CHECK(value.find("Secure") == std::string::npos);  // plain HTTP here
+  REQUIRE(value.rfind("sm_refresh=", 0) == 0);
+  return value.substr(0, value.find(';'));
+}
+
+TEST_CASE("accounts: a browser session keeps its refresh token in an HttpOnly cookie") {
+  Api api;
+  api.sign_up("cat@example.com");
+  auto login = browser_post(
+      api, "/v1/auth/login",
+      {{"email", "cat@example.com"}, {"password", "correct horse battery"}, {"session", "cookie"}},
+      "");
+  REQUIRE(login.status == 200);
+  auto body = body_of(login);
+  CHECK_FALSE(body.as_object().contains("refresh_token"));
+  CHECK_FALSE(str(body, "access_token").empty());
+  CHECK(login.headers.get("Set-Cookie")->find("Max-Age=604800") != std::string::npos);
+  const std::string cookie = session_cookie(login);
+  CHECK(cookie.size() > std::string("sm_refresh=").size() + 20);
+
+  // Refresh by the cookie alone: a new cookie, no token in the body.
+  auto refreshed = browser_post(api, "/v1/auth/refresh", json::object{}, "theme=dark; " + cookie);
+  REQUIRE(refreshed.status == 200);
+  CHECK_FALSE(body_of(refreshed).as_object().contains("refresh_token"));
+  const std::string next = session_cookie(refreshed);
+  CHECK(next != cookie);
+  auto me = api.call(Method::kGet, "/v1/me", "", str(body_of(refreshed), "access_token"));
+  CHECK(me.status == 200);
+
+  // CSRF: without a JSON content type the cookie is not honoured.
+  for (const char* type :
+       {"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+    CAPTURE(type);
+    auto forged = browser_post(api, "/v1/auth/refresh", json::object{}, next, type);
+    CHECK(forged.status == 415);
+    CHECK(error_code(forged) == "unsupported_media_type");
+  }
+  CHECK(
+      browser_post(api, "/v1/auth/refresh", json::object{}, next, "Application/JSON; charset=utf-8")
+          .status == 200);
+
+  // The spent cookie is refused, revokes the family and is cleared.
+  auto reused = browser_post(api, "/v1/auth/refresh", json::object{}, cookie);
+  CHECK(reused.status == 401);
+  CHECK(reused.headers.get("Set-Cookie")->find("Max-Age=0") != std::string::npos);
+
+  // Logout by cookie revokes the session and clears the cookie.
+  auto again = browser_post(
+      api, "/v1/auth/login",
+      {{"email", "cat@example.com"}, {"password", "correct horse battery"}, {"session", "cookie"}},
+      "");
+  const std::string live = session_cookie(again);
+  auto out = browser_post(api, "/v1/auth/logout", json::object{}, live);
+  CHECK(out.status == 204);
+  CHECK(out.headers.get("Set-Cookie")->find("sm_refresh=;") == 0);
+  CHECK(out.headers.get("Set-Cookie")->find("Max-Age=0") != std::string::npos);
+  CHECK(browser_post(api, "/v1/auth/refresh", json::object{}, live).status == 401);
+
+  // Neither a body token nor a cookie; an unknown session mode.
+  auto none = browser_post(api, "/v1/auth/refresh", json::object{}, "");
+  CHECK(none.status == 422);
+  CHECK(error_code(none) == "invalid_field");
+  auto odd = browser_post(
+      api, "/v1/auth/login",
+      {{"email", "cat@example.com"}, {"password", "correct horse battery"}, {"session", "jar"}},
+      "");
+  CHECK(odd.status == 422);
+  CHECK(error_code(odd) == "invalid_field");
+}
+
+TEST_CASE("accounts: the session cookie is Secure when the server is reached over HTTPS") {
+  Api api;
+  api.services.secure_cookies = true;
+  api.sign_up("dan@example.com");
+  auto login = browser_post(
+      api, "/v1/auth/login",
+      {{"email", "dan@example.com"}, {"password", "correct horse battery"}, {"session", "cookie"}},
+      "");
+  REQUIRE(login.status == 200);
+  CHECK(login.headers.get("Set-Cookie")->ends_with("; Secure"));
+}
+
 TEST_CASE("accounts: forgot always answers 202 and reset sets the password") {
   Api api;
   api.sign_up("bob@example.com");

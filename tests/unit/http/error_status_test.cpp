@@ -24,6 +24,8 @@ TEST_CASE("codes with a status of their own win over the category") {
   using C = ErrorCategory;
   CHECK(http_status(C::kInvalidArgument, "invalid_json") == 400);
   CHECK(http_status(C::kInvalidArgument, "invalid_request") == 400);
+  CHECK(http_status(C::kInvalidArgument, "invalid_path") == 400);
+  CHECK(http_status(C::kInvalidArgument, "unsupported_media_type") == 415);
   CHECK(http_status(C::kResourceExhausted, "plan_limit_reached") == 402);
   CHECK(http_status(C::kFailedPrecondition, "plan_limit_reached") == 402);
   CHECK(http_status(C::kInvalidArgument, "method_not_allowed") == 405);

@@ -116,6 +116,27 @@ TEST_CASE("HEAD is served by the GET route") {
   CHECK(call(router, Method::kHead, "/v1/nope").status == 404);
 }
 
+TEST_CASE("a fallback route takes the GET and HEAD requests no pattern matches") {
+  Router router = jobs_router();
+  router.add(route(Method::kGet, "/", "app", [](const Request& req, RequestContext& ctx) {
+    return text_response(200, ctx.route->name + " at " + req.path);
+  }));
+  router.set_fallback("app", [](std::string_view path) { return !path.starts_with("/v1/"); });
+  CHECK(call(router, Method::kGet, "/").body == "app at /");
+  CHECK(call(router, Method::kGet, "/jobs/j1").body == "app at /jobs/j1");
+  CHECK(call(router, Method::kHead, "/settings").body == "app at /settings");
+  CHECK(call(router, Method::kGet, "/v1/jobs/j1").body == "j1|jobs.get");  // routes first
+  CHECK(call(router, Method::kGet, "/v1/nope").status == 404);             // not for it
+  CHECK(call(router, Method::kPost, "/jobs").status == 404);               // GET and HEAD only
+  CHECK(call(router, Method::kPut, "/v1/jobs").status == 405);             // a known path stays 405
+
+  CHECK_THROWS_AS(router.set_fallback("nope", [](std::string_view) { return true; }),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(router.set_fallback("jobs.create", [](std::string_view) { return true; }),
+                  std::invalid_argument);  // only a GET route can answer GETs
+  CHECK_THROWS_AS(router.set_fallback("app", {}), std::invalid_argument);
+}
+
 TEST_CASE("guards run in order before the handler and can refuse") {
   Router router;
   int handler_calls = 0;

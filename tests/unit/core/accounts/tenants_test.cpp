@@ -66,7 +66,10 @@ TEST_CASE("users: an owner invites; the invitee sets a password through the link
   REQUIRE(mail.has_value());
   CHECK(mail->text.find("Frank & Co") != std::string::npos);
   CHECK(mail->html.find("Frank &amp; Co") != std::string::npos);
-  CHECK(mail->text.find("https://mesh.example.test/reset-password?token=") != std::string::npos);
+  CHECK(mail->text.find("https://mesh.example.test/invitations/accept?token=") !=
+        std::string::npos);
+  CHECK(mail->html.find("href=\"https://mesh.example.test/invitations/accept?token=") !=
+        std::string::npos);
 
   // No password yet: no login.
   CHECK_ERROR_CODE(f.accounts().login("gina@example.com", kPassword), "invalid_credentials");

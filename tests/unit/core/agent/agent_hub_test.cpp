@@ -342,6 +342,32 @@ TEST_CASE("hub: cancel - pending at once, running through the agent, final refus
   CHECK_ERROR_CODE(f.jobs().cancel(f.principal(), running.id), "job_already_final");
 }
 
+TEST_CASE("hub: each heartbeat is kept in the agent's bounded history, readable in its tenant") {
+  HubFixture f;
+  TestAgent a = f.online_agent("web-1");
+  const std::size_t capacity = f.hub().heartbeat_history().capacity();
+  for (std::size_t i = 0; i < capacity + 5; ++i) {
+    f.clock().advance(seconds(10));
+    proto::Heartbeat hb;
+    hb.metrics.cpu_percent = static_cast<double>(i);
+    hb.metrics.mem_percent = 50;
+    hb.metrics.disk_percent = 60;
+    f.send(a, hb);
+  }
+  auto history = f.agents().heartbeat_history(f.principal(), a.id);
+  REQUIRE_OK(history);
+  REQUIRE(history->size() == capacity);
+  CHECK(history->front().metrics.cpu_percent == 5.0);  // the oldest five were dropped
+  CHECK(history->back().metrics.cpu_percent == static_cast<double>(capacity + 4));
+  CHECK(history->back().at == f.clock().now());
+  CHECK(history->front().at < history->back().at);
+
+  CHECK_ERROR_CODE(f.agents().heartbeat_history(f.principal(), AgentId("agt_nope")),
+                   "agent_not_found");
+  REQUIRE_OK(f.agents().remove(f.principal(), a.id));
+  CHECK(f.hub().heartbeat_history().samples(f.tenant(), a.id).empty());
+}
+
 TEST_CASE("hub: heartbeats store metrics; silence makes the agent offline") {
   HubFixture f;
   TestAgent a = f.online_agent("web-1");

@@ -62,7 +62,7 @@ TEST_SUITE("integration formats") {
   TEST_CASE("discord format: a succeeded scheduled job, agents and a missed run") {
     const json::object ok = discord_body(succeeded_scheduled_job());
     CHECK(embed_of(ok).at("title") == "Job succeeded: backup.sh");
-    CHECK(embed_of(ok).at("url") == "https://sm.example.com/v1/jobs/job_01ok");
+    CHECK(embed_of(ok).at("url") == "https://sm.example.com/jobs/job_01ok");
     const json::object offline = discord_body(agent_offline());
     CHECK(offline.at("content") == "Agent web-1 went offline (heartbeat\\_timeout)");
     CHECK_FALSE(embed_of(offline).contains("url"));

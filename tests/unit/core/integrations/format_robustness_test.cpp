@@ -85,7 +85,7 @@ TEST_SUITE("integration formats") {
     for (const auto& [type, config] : all_configs()) {
       INFO(to_string(type));
       const HttpClientRequest request = format_ok(type, config, failed_job(), ctx);
-      CHECK(request.body.find("/v1/jobs/") == std::string::npos);
+      CHECK(request.body.find("/jobs/") == std::string::npos);
     }
     const HttpClientRequest slack =
         format_ok(IntegrationType::kSlack, all_configs()[0].second, failed_job(), ctx);

@@ -122,7 +122,7 @@ inline FormatContext format_context() {
   return ctx;
 }
 
-inline constexpr std::string_view kJobLink = "https://sm.example.com/v1/jobs/job_01failed";
+inline constexpr std::string_view kJobLink = "https://sm.example.com/jobs/job_01failed";
 
 inline json::object normalized(IntegrationType type, json::object config) {
   Result<json::object> out = normalize_integration_config(type, config);

@@ -37,7 +37,7 @@ TEST_SUITE("integration formats") {
     CHECK(
         body.at("links") ==
         json::parse(
-            R"j([{"href":"https://sm.example.com/v1/jobs/job_01failed","text":"View job in ScriptMesh"}])j"));
+            R"j([{"href":"https://sm.example.com/jobs/job_01failed","text":"View job in ScriptMesh"}])j"));
     const json::object& payload = body.at("payload").as_object();
     CHECK(payload.at("summary") == "Job backup.sh failed on web-1 (exit code 2)");
     CHECK(payload.at("source") == "web-1");

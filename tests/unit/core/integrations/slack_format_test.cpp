@@ -48,11 +48,10 @@ TEST_SUITE("integration formats") {
     CHECK(field_texts(body) ==
           std::vector<std::string>{"*Status*\nfailed", "*Script*\nbackup.sh", "*Agent*\nweb-1",
                                    "*Exit code*\n2", "*Duration*\n5.3 s", "*Job*\njob_01failed"});
-    CHECK(
-        blocks[2] ==
-        json::parse(
-            R"j({"type":"section","text":{"type":"mrkdwn",)j"
-            R"j("text":"<https://sm.example.com/v1/jobs/job_01failed|View job in ScriptMesh>"}})j"));
+    CHECK(blocks[2] ==
+          json::parse(
+              R"j({"type":"section","text":{"type":"mrkdwn",)j"
+              R"j("text":"<https://sm.example.com/jobs/job_01failed|View job in ScriptMesh>"}})j"));
   }
 
   TEST_CASE("slack format: a succeeded scheduled job, a timeout and a cancel") {

@@ -103,7 +103,7 @@ TEST_SUITE("integration formats") {
     CHECK(facts[4] == json::parse(R"j({"title":"Duration","value":"5.3 s"})j"));
     CHECK(card.at("actions") ==
           json::parse(R"j([{"type":"Action.OpenUrl","title":"View job in ScriptMesh",)j"
-                      R"j("url":"https://sm.example.com/v1/jobs/job_01failed"}])j"));
+                      R"j("url":"https://sm.example.com/jobs/job_01failed"}])j"));
   }
 
   TEST_CASE("teams format: every event gives a valid card") {
