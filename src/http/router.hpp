@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -148,6 +149,9 @@ struct Route {
   std::string response_media_type;
   // The successful answer's body; empty = not described (and none for 204).
   std::string response_schema;
+  // Headers of the successful answer worth documenting, as (name,
+  // description): Location of a 302, Set-Cookie.
+  std::vector<std::pair<std::string, std::string>> success_headers;
   // Query parameters the handler reads.
   std::vector<QueryParam> query_params;
   // Error statuses this route answers beyond the ones the generator infers
