@@ -133,8 +133,8 @@ struct SsoCallbackInput {
   std::string state_cookie;  // empty when the browser sent none
 };
 
-// Where the callback sends the browser. `location` is always set; `code` is
-// the stable error code when the sign-in failed, empty on success.
+// Where the callback sends the browser. `location` is always set; `error`
+// is the stable error code when the sign-in failed, empty on success.
 struct SsoCallbackResult {
   std::string location;
   std::string error;
@@ -161,6 +161,9 @@ class SsoService {
   bool secure_cookies() const noexcept;
   // The state cookie's lifetime.
   std::chrono::seconds state_ttl() const noexcept;
+  // Where a failed sign-in sends the browser:
+  // <public_base_url>/login?error=<error>.
+  std::string login_error_location(std::string_view error) const;
 
   // Begins a sign-in; with `link_to` (a signed-in user, signed in with an
   // access token) the callback binds the Microsoft identity to that user.

@@ -195,6 +195,10 @@ std::chrono::seconds SsoService::state_ttl() const noexcept {
   return impl_->parts.options.state_ttl;
 }
 
+std::string SsoService::login_error_location(std::string_view error) const {
+  return impl_->parts.options.public_base_url + "/login?error=" + std::string(error);
+}
+
 Result<SsoStart> SsoService::start(const std::optional<Principal>& link_to) {
   if (!enabled()) return not_configured();
   sso::ServiceParts& p = impl_->parts;
@@ -220,10 +224,9 @@ Result<SsoStart> SsoService::start(const std::optional<Principal>& link_to) {
 
 SsoCallbackResult SsoService::callback(const SsoCallbackInput& input) {
   sso::ServiceParts& p = impl_->parts;
-  const std::string& base = p.options.public_base_url;
   auto refused = [&](const Refusal& r) {
     p.logger.warn("microsoft sign-in refused", {{"error", r.code}, {"reason", r.reason}});
-    return SsoCallbackResult{base + "/login?error=" + r.code, r.code};
+    return SsoCallbackResult{login_error_location(r.code), r.code};
   };
   if (!input.error.empty()) {
     // The authority's own code, for the log only (it is its text, not ours).
@@ -256,7 +259,8 @@ SsoCallbackResult SsoService::callback(const SsoCallbackInput& input) {
                                       {"user_id", user.user.str()},
                                       {"created", user.created ? "true" : "false"},
                                       {"linked", state->link_user ? "true" : "false"}});
-  return SsoCallbackResult{base + "/sso/complete?code=" + std::get<std::string>(code), ""};
+  return SsoCallbackResult{
+      p.options.public_base_url + "/sso/complete?code=" + std::get<std::string>(code), ""};
 }
 
 Result<TokenPair> SsoService::exchange(std::string_view code) {
