@@ -139,11 +139,11 @@ Result<void> AccountService::reset_password(std::string_view token, std::string_
   }
   const WallTime now = clock_.now();
   if (record->used_at || record->expires_at <= now) return invalid_reset_token();
-  Result<UserRecord> owner = store_.get_user(record->tenant_id, record->user_id);
-  if (!owner.ok()) {
-    return is_not_found(owner.error()) ? invalid_reset_token() : std::move(owner).error();
+  Result<UserRecord> user = store_.get_user(record->tenant_id, record->user_id);
+  if (!user.ok()) {
+    return is_not_found(user.error()) ? invalid_reset_token() : std::move(user).error();
   }
-  Result<bool> sso = accounts::is_sso_account(store_, *owner);
+  Result<bool> sso = accounts::is_sso_account(store_, *user);
   if (!sso.ok()) return std::move(sso).error();
   if (*sso) return accounts::sso_account();
   Result<std::string> password_hash = hash_password(new_password, options_.password_params);
@@ -165,8 +165,6 @@ Result<void> AccountService::reset_password(std::string_view token, std::string_
   if (!updated.ok()) {
     return is_not_found(updated.error()) ? invalid_reset_token() : std::move(updated).error();
   }
-  Result<UserRecord> user = store_.get_user(record->tenant_id, record->user_id);
-  if (!user.ok()) return std::move(user).error();
   if (!user->verified) {
     SCRIPTMESH_RETURN_IF_ERROR(store_.mark_user_verified(record->tenant_id, record->user_id));
   }
