@@ -140,7 +140,7 @@ struct SsoServer {
   int next_address = 10;
 };
 
-TEST_CASE("sso e2e: directories become tenants; their later users join as members") {
+TEST_CASE("sso e2e: directories become tenants, and their later users join as members") {
   SsoServer s;
   ApiClient api(s.server.port());
   auto providers = api.get("/v1/auth/sso");

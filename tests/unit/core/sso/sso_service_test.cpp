@@ -137,7 +137,7 @@ TEST_CASE("sso: start redirects to the authority with PKCE, state and nonce") {
   CHECK(f.sso.secure_cookies());
 }
 
-TEST_CASE("sso: first sign-in creates the tenant and its owner; the code gives a session") {
+TEST_CASE("sso: first sign-in creates the tenant and its owner, and the code gives a session") {
   SsoFixture f;
   f.idp.sign_in_as(contoso_user("ann"));
   auto result = f.sign_in();
@@ -187,7 +187,7 @@ TEST_CASE("sso: a late code is refused") {
 }
 
 TEST_CASE(
-    "sso: later users of the directory join as members; another directory is another tenant") {
+    "sso: later users of the directory join as members, another directory is another tenant") {
   SsoFixture f;
   f.idp.sign_in_as(contoso_user("ann"));
   auto ann = f.auth().authenticate(f.sso.exchange(SsoFixture::code_of(f.sign_in()))->access_token);
@@ -407,7 +407,7 @@ TEST_CASE("sso: state is bound to the browser and used once") {
   CHECK(f.user_count() == 0);
 }
 
-TEST_CASE("sso: keys roll over; an unknown kid refetches at most once a minute") {
+TEST_CASE("sso: keys roll over, and an unknown kid refetches at most once a minute") {
   SsoFixture f;
   f.idp.sign_in_as(contoso_user("ann"));
   CHECK(f.sign_in().error.empty());
