@@ -2,9 +2,9 @@
 // Web Key Set, the token's parts, its signature and its claims. Private to
 // src/core/sso (SsoService is the public face, scriptmesh/sso.hpp).
 //
-// Every function answers errors as unauthenticated "invalid_id_token" (or
-// unavailable "sso_unavailable" for a key set that cannot be read), with a
-// message naming the failed check for the log; never the token itself.
+// Token checks answer unauthenticated "invalid_id_token" with a message
+// naming the failed check for the log, never the token itself; key parsing
+// answers the errors its function names.
 #pragma once
 
 #include <chrono>
