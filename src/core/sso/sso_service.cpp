@@ -241,7 +241,7 @@ SsoCallbackResult SsoService::callback(const SsoCallbackInput& input) {
   }
   const MonoTime now = p.clock.monotonic_now();
   if (!p.spent.spend(state->state, now, now + p.options.state_ttl)) {
-    return refused({"invalid_sso_state", "the state was already used"});
+    return refused({"invalid_sso_state", "the state was already used (or too many are in flight)"});
   }
   if (input.code.empty()) return refused({"sso_provider_error", "the callback carries no code"});
   Result<sso::Discovery> discovery = p.metadata.discovery();
