@@ -33,6 +33,11 @@
 //   tenant name: trimmed, 1..100 characters, no control characters. Error:
 //     invalid_argument "invalid_tenant_name".
 //
+// Single sign-on accounts (sso.hpp) have no password: login() answers them
+// failed_precondition "sso_account" (sign in with the provider instead),
+// forgot_password() sends them nothing, and reset_password() refuses them
+// with the same code.
+//
 // Thread safety: every method may be called from any thread concurrently.
 #pragma once
 
@@ -125,7 +130,8 @@ class AccountService {
   // password take the same time and answer the same error. A hash made with
   // weaker parameters than password_params is upgraded on success.
   // Errors: unauthenticated "invalid_credentials"; failed_precondition
-  //   "email_not_verified" (only after the password matched).
+  //   "email_not_verified" (only after the password matched), "sso_account"
+  //   (the account signs in through single sign-on and has no password).
   [[nodiscard]] Result<TokenPair> login(std::string_view email, std::string_view password);
 
   // Spends `refresh_token` and answers a new pair of the same family; the new
@@ -148,8 +154,15 @@ class AccountService {
   // mailbox), and every refresh token of the user is revoked. Access tokens
   // already issued live out their (short) lifetime.
   // Errors: invalid_argument "weak_password", "password_too_long",
-  //   "invalid_reset_token" (unknown, used or expired).
+  //   "invalid_reset_token" (unknown, used or expired); failed_precondition
+  //   "sso_account" (the user signs in through single sign-on).
   [[nodiscard]] Result<void> reset_password(std::string_view token, std::string_view new_password);
+
+  // Starts a session for a user whose identity another service proved (a
+  // single sign-on, sso.hpp): the same TokenPair as login(), in a new family.
+  // Errors: not_found "user_not_found".
+  [[nodiscard]] Result<TokenPair> start_verified_session(const TenantId& tenant,
+                                                         const UserId& user);
 
  private:
   [[nodiscard]] Result<void> send_verification_code(const TenantId& tenant, const UserId& user,

@@ -102,6 +102,23 @@ struct OrchestratorConfig {
   // Directory of the built web dashboard (index.html, assets/); empty = look
   // in <prefix>/share/scriptmesh/web, then in the build tree's web/dist.
   std::string web_assets;
+  // Sign in with Microsoft (docs/sso.md); off while the client id is empty.
+  // The application (client) id of the app registered in Microsoft Entra ID.
+  std::string sso_microsoft_client_id;
+  // The app's client secret.
+  std::string sso_microsoft_client_secret;
+  // A file holding the client secret, used when sso_microsoft_client_secret
+  // is empty.
+  std::string sso_microsoft_client_secret_file;
+  // The authority: https://login.microsoftonline.com/ followed by
+  // "organizations", "common" or one directory's tenant id or domain. Must be
+  // https, except a loopback address (127.0.0.0/8, [::1]), which tests use.
+  std::string sso_microsoft_authority = "https://login.microsoftonline.com/organizations";
+  // Directory (tenant) ids allowed to sign in, lowercase; empty = any.
+  std::vector<std::string> sso_microsoft_allowed_tenants;
+  // "members": later users of a directory join its tenant as members;
+  // "invite-only": they need an invitation first.
+  std::string sso_microsoft_join = "members";
 };
 
 // One row of the settings table.

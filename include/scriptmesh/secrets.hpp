@@ -20,10 +20,14 @@ namespace scriptmesh {
 struct OrchestratorSecrets {
   FernetKeyring fernet;
   std::string jwt_secret;  // raw HMAC key bytes, at least 32
+  // The Entra ID app's client secret; empty while Microsoft sign-in is off.
+  std::string sso_microsoft_client_secret;
 };
 
 // Errors: failed_precondition/missing_secret naming the setting to provide;
 // invalid_argument/invalid_config for a malformed key or a short JWT secret;
+// failed_precondition/missing_secret for a Microsoft sign-in client id
+// without its client secret;
 // unavailable/secret_file_unreadable when a named file cannot be read.
 [[nodiscard]] Result<OrchestratorSecrets> load_orchestrator_secrets(
     const OrchestratorConfig& config, Logger& logger);

@@ -1,7 +1,8 @@
 // Store: everything ScriptMesh persists, behind one interface.
 //
-// The store holds tenants, users, sessions, API keys, agents, jobs and their
-// output, schedules and their events, events and the outbound delivery queue. Services in src/core
+// The store holds tenants, users, sessions, single sign-on identities, API
+// keys, agents, jobs and their output, schedules and their events, events and
+// the outbound delivery queue. Services in src/core
 // talk to it through this interface only; the production implementation is SQLite
 // (scriptmesh/sqlite_store.hpp), tests may wrap or replace it.
 //
@@ -143,6 +144,38 @@ struct RefreshTokenRecord {
 
 struct PasswordResetTokenRecord {
   std::string token_hash;  // sha256_hex of the token
+  TenantId tenant_id;
+  UserId user_id;
+  WallTime created_at;
+  WallTime expires_at;
+  std::optional<WallTime> used_at;
+};
+
+// A sign-in identity from an external identity provider (sso.hpp), bound
+// to one user: "microsoft" + the directory's tenant id (tid) + the user's
+// object id (oid). An identity is bound to at most one user.
+struct SsoIdentityRecord {
+  std::string provider;      // "microsoft"
+  std::string directory_id;  // the provider's tenant (directory) id, lowercase
+  std::string subject;       // the user's stable id in that directory, lowercase
+  TenantId tenant_id;
+  UserId user_id;
+  WallTime created_at;
+};
+
+// Which ScriptMesh tenant a provider's directory signs in to. A directory
+// maps to one tenant, and a tenant belongs to at most one directory.
+struct SsoDirectoryRecord {
+  std::string provider;
+  std::string directory_id;
+  TenantId tenant_id;
+  WallTime created_at;
+};
+
+// A one-time code that a finished SSO sign-in answers with, to be exchanged
+// for a session (single use, short-lived).
+struct SsoLoginCodeRecord {
+  std::string code_hash;  // sha256_hex of the code; the code itself is never stored
   TenantId tenant_id;
   UserId user_id;
   WallTime created_at;
@@ -519,6 +552,50 @@ class Store {
   [[nodiscard]] virtual Result<void> mark_password_reset_token_used(const TenantId& tenant,
                                                                     std::string_view token_hash,
                                                                     WallTime at) = 0;
+
+  // --- Single sign-on (sso.hpp) -------------------------------------------
+
+  // Global: who signs in with this identity.
+  // Errors: not_found "sso_identity_not_found".
+  [[nodiscard]] virtual Result<SsoIdentityRecord> find_sso_identity(std::string_view provider,
+                                                                    std::string_view directory_id,
+                                                                    std::string_view subject) = 0;
+  // Global: the tenant a directory signs in to.
+  // Errors: not_found "sso_directory_not_found".
+  [[nodiscard]] virtual Result<SsoDirectoryRecord> find_sso_directory(
+      std::string_view provider, std::string_view directory_id) = 0;
+  // The user's identities, oldest first (none for a password-only user).
+  [[nodiscard]] virtual Result<std::vector<SsoIdentityRecord>> list_user_sso_identities(
+      const TenantId& tenant, const UserId& user) = 0;
+  // The first sign-in of a directory, in one transaction: the tenant, its
+  // owner (verified), the directory's mapping to the tenant and the owner's
+  // identity. Errors: as create_tenant; conflict "sso_directory_taken" when
+  // the directory already has a tenant (another first sign-in won),
+  // "sso_identity_taken" when the identity is already bound.
+  [[nodiscard]] virtual Result<void> create_sso_tenant(const TenantRecord& tenant,
+                                                       const UserRecord& owner,
+                                                       const SsoDirectoryRecord& directory,
+                                                       const SsoIdentityRecord& identity) = 0;
+  // A new user of the tenant with their identity, in one transaction.
+  // Errors: as create_user; conflict "sso_identity_taken".
+  [[nodiscard]] virtual Result<void> create_sso_user(const TenantId& tenant, const UserRecord& user,
+                                                     const SsoIdentityRecord& identity) = 0;
+  // Binds an identity to an existing user of the tenant and marks the user
+  // verified (the provider vouched for them), in one transaction.
+  // Errors: not_found "user_not_found"; conflict "sso_identity_taken".
+  [[nodiscard]] virtual Result<void> bind_sso_identity(const TenantId& tenant,
+                                                       const SsoIdentityRecord& identity) = 0;
+  // Errors: not_found "user_not_found".
+  [[nodiscard]] virtual Result<void> insert_sso_login_code(const TenantId& tenant,
+                                                           const SsoLoginCodeRecord& code) = 0;
+  // Global. Errors: not_found "sso_code_not_found".
+  [[nodiscard]] virtual Result<SsoLoginCodeRecord> find_sso_login_code(
+      std::string_view code_hash) = 0;
+  // Single use: a used code answers conflict "sso_code_spent".
+  // Errors: not_found "sso_code_not_found".
+  [[nodiscard]] virtual Result<void> mark_sso_login_code_used(const TenantId& tenant,
+                                                              std::string_view code_hash,
+                                                              WallTime at) = 0;
 
   // --- API keys ---------------------------------------------------------
 

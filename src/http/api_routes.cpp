@@ -28,6 +28,12 @@ struct QueryRow {
   std::string_view description;
 };
 
+// A documented header of a successful answer: name, description.
+struct HeaderRow {
+  std::string_view name;
+  std::string_view description;
+};
+
 // One row of the table below. Kept apart from Route so the table stays
 // readable; to_route() fills a Route field by field.
 struct RouteRow {
@@ -51,6 +57,10 @@ struct RouteRow {
   ApiAsyncHandler async_handler = nullptr;
   // Content type of a successful answer; empty = JSON.
   std::string_view media_type = {};
+  // Headers of a successful answer worth documenting (router.hpp).
+  std::span<const HeaderRow> success_headers = {};
+  // A browser navigation whose failures are redirects (router.hpp).
+  bool redirects_errors = false;
 };
 
 constexpr std::string_view kPublic = "";
@@ -101,6 +111,43 @@ constexpr QueryRow kCronPreviewQuery[] = {
     {"count", R"({"type":"integer","minimum":1,"maximum":100,"default":5})", "How many runs."},
 };
 
+constexpr QueryRow kSsoCallbackQuery[] = {
+    {"code", R"({"type":"string"})", "The authorization code the authority issued."},
+    {"state", R"({"type":"string"})", "The state of the sign-in, as start sent it."},
+    {"error", R"({"type":"string"})",
+     "Set by the authority instead of code when the sign-in failed (e.g. access_denied)."},
+    {"error_description", R"({"type":"string"})",
+     "The authority's text for error; logged nowhere, shown nowhere."},
+};
+
+constexpr HeaderRow kSsoStartHeaders[] = {
+    {"Location",
+     "The authority's authorization endpoint with client_id, response_type=code, "
+     "redirect_uri, response_mode=query, scope, state, nonce and a PKCE S256 "
+     "code_challenge; or <public_url>/login?error=sso_unavailable when the "
+     "authority cannot be reached."},
+    {"Set-Cookie",
+     "scriptmesh_sso: the sign-in's state, encrypted, HttpOnly, SameSite=Lax, "
+     "valid 10 minutes, sent only to the callback."},
+};
+
+constexpr HeaderRow kSsoCallbackHeaders[] = {
+    {"Location",
+     "<public_url>/sso/complete?code=<one-time code> on success; "
+     "<public_url>/login?error=<code> otherwise (sso_access_denied, "
+     "sso_provider_error, invalid_sso_state, sso_token_exchange_failed, "
+     "sso_unavailable, invalid_id_token, sso_tenant_not_allowed, sso_email_missing, "
+     "account_exists_use_password, sso_email_taken, sso_invitation_required, "
+     "sso_identity_taken, sso_failed)."},
+    {"Set-Cookie", "Clears scriptmesh_sso: a state is used once."},
+};
+
+constexpr HeaderRow kSsoLinkHeaders[] = {
+    {"Set-Cookie",
+     "scriptmesh_sso, as GET /v1/auth/sso/microsoft/start sets it, naming the "
+     "signed-in user to bind the Microsoft identity to."},
+};
+
 // The webhook-secret handlers take their service directly (they are tested
 // on their own); this binds one of them to ApiServices.
 template <Response (*handler)(TenantWebhookSecrets&, const Request&, RequestContext&)>
@@ -149,8 +196,9 @@ constexpr RouteRow kRoutes[] = {
    kRateVerifyResend, "E-mail a new verification code", &api::resend_verification,
    202, sc::kEmailOnly, sc::kAccepted, {0, 0}},
   {Method::kPost, "/v1/auth/login", "auth.login", kPublic, kNoScope, kRateLogin,
-   "Log in; answers an access and a refresh token (409 email_not_verified until verified); "
-   "with session=cookie the refresh token is an HttpOnly cookie instead",
+   "Log in; answers an access and a refresh token (409 email_not_verified until verified, "
+   "409 sso_account for a user who signs in with Microsoft); with session=cookie the refresh "
+   "token is an HttpOnly cookie instead",
    &api::login, 200, sc::kLogin, sc::kTokenPairRef, {401, 409}},
   {Method::kPost, "/v1/auth/refresh", "auth.refresh", kPublic, kNoScope, kRateDefault,
    "Spend a refresh token (body, or the sm_refresh cookie) for a new pair; a reused token "
@@ -163,11 +211,34 @@ constexpr RouteRow kRoutes[] = {
    kRatePassword, "E-mail a password reset link (202 whether or not the account exists)",
    &api::forgot_password, 202, sc::kEmailOnly, sc::kAccepted, {0, 0}},
   {Method::kPost, "/v1/auth/password/reset", "auth.password_reset", kPublic, kNoScope,
-   kRatePassword, "Set a new password with a reset token (1 hour, single use)",
-   &api::reset_password, 204, sc::kReset, kNone, {0, 0}},
+   kRatePassword, "Set a new password with a reset token (1 hour, single use; 409 "
+   "sso_account for a user who signs in with Microsoft)",
+   &api::reset_password, 204, sc::kReset, kNone, {409, 0}},
+  // Sign in with Microsoft (OpenID Connect with PKCE; docs/sso.md).
+  {Method::kGet, "/v1/auth/sso", "auth.sso_providers", kPublic, kNoScope, kRateDefault,
+   "The single sign-on providers configured, for the sign-in page's buttons",
+   &api::list_sso_providers, 200, kNone, sc::kSsoProviders, {0, 0}},
+  {Method::kGet, "/v1/auth/sso/microsoft/start", "auth.sso_microsoft_start", kPublic, kNoScope,
+   kRateLogin, "Begin a Microsoft sign-in: redirects the browser to the Microsoft identity "
+   "platform (404 sso_not_configured when off)", &api::start_microsoft_sso,
+   302, kNone, kNone, {404, 0}, {}, nullptr, {}, kSsoStartHeaders, true},
+  {Method::kGet, "/v1/auth/sso/microsoft/callback", "auth.sso_microsoft_callback", kPublic,
+   kNoScope, kRateLogin, "Where the Microsoft identity platform sends the browser back; "
+   "redirects to the dashboard with a one-time code, or to its login page with an error",
+   &api::microsoft_sso_callback, 302, kNone, kNone, {404, 0}, kSsoCallbackQuery, nullptr, {},
+   kSsoCallbackHeaders, true},
+  {Method::kPost, "/v1/auth/sso/exchange", "auth.sso_exchange", kPublic, kNoScope, kRateDefault,
+   "Spend the one-time code of a finished sign-in for an access and a refresh token "
+   "(401 invalid_sso_code when unknown, used or older than 60 s)", &api::exchange_sso_code,
+   200, sc::kSsoExchange, sc::kTokenPairRef, {401, 404}},
   // The caller and their tenant.
   {Method::kGet, "/v1/me", "me.get", kMember, kNoScope, kRateDefault,
    "The calling user", &api::get_me, 200, kNone, sc::kMeRef, {0, 0}},
+  {Method::kPost, "/v1/me/sso/microsoft/link", "me.sso_microsoft_link", kMember, kNoScope,
+   kRateDefault, "Start linking a Microsoft account to the signed-in user (an access token, "
+   "not an API key: 403 sso_link_needs_session); send the browser to authorize_url",
+   &api::link_microsoft_sso, 200, kNone, sc::kSsoLinkStarted, {404, 503}, {}, nullptr, {},
+   kSsoLinkHeaders},
   {Method::kGet, "/v1/tenant", "tenant.get", kMember, kNoScope, kRateDefault,
    "The caller's tenant, plan and limits", &api::get_tenant,
    200, kNone, sc::kTenantRef, {0, 0}},
@@ -352,6 +423,10 @@ Route to_route(const RouteRow& row, ApiServices* services) {
   }
   route.request_schema = std::string(row.request_schema);
   route.response_schema = std::string(row.response_schema);
+  for (const HeaderRow& h : row.success_headers) {
+    route.success_headers.emplace_back(std::string(h.name), std::string(h.description));
+  }
+  route.redirects_errors = row.redirects_errors;
   for (int status : row.extra_errors) {
     if (status != 0) route.error_statuses.push_back(status);
   }

@@ -19,7 +19,12 @@
 //   POST    /v1/auth/logout                -         -       default
 //   POST    /v1/auth/password/forgot       -         -       password
 //   POST    /v1/auth/password/reset        -         -       password
+//   GET     /v1/auth/sso                   -         -       default
+//   GET     /v1/auth/sso/microsoft/start   -         -       login
+//   GET     /v1/auth/sso/microsoft/callback -        -       login
+//   POST    /v1/auth/sso/exchange          -         -       default
 //   GET     /v1/me                         member    -       default
+//   POST    /v1/me/sso/microsoft/link      member    -       default
 //   GET     /v1/tenant                     member    -       default
 //   PUT     /v1/tenant/plan                owner     admin   default
 //   GET     /v1/users                      admin     admin   default
@@ -83,6 +88,7 @@ class JobService;
 class Logger;
 class RateLimiter;
 class ScheduleService;
+class SsoService;
 class TenantService;
 class TenantWebhookSecrets;
 class UserService;
@@ -117,6 +123,9 @@ struct ApiServices {
   ScheduleService* schedules = nullptr;
   // Integrations; null: their routes answer 503 "unavailable".
   IntegrationService* integrations = nullptr;
+  // Sign in with Microsoft; null (or not enabled): its routes answer 404
+  // "sso_not_configured" and GET /v1/auth/sso lists no provider.
+  SsoService* sso = nullptr;
   // The browser session cookie (auth_routes.cpp): marked Secure (the
   // orchestrator is reached over HTTPS), and how long it lives (the refresh
   // token's lifetime).

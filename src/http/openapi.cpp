@@ -114,7 +114,7 @@ std::string response_ref(int status) {
 std::set<int> error_statuses(const Route& route) {
   std::set<int> out(route.error_statuses.begin(), route.error_statuses.end());
   if (!route.request_schema.empty()) out.insert({400, 413, 422});
-  if (!route.query_params.empty()) out.insert(422);
+  if (!route.query_params.empty() && !route.redirects_errors) out.insert(422);
   if (!route.public_route) out.insert(401);
   if (!route.public_route && (!route.min_role.empty() || !route.scope.empty())) out.insert(403);
   if (!path_param_names(route.pattern).empty()) out.insert(404);
@@ -155,6 +155,14 @@ std::string_view success_description(int status) {
 
 json::object success_response(const Route& route) {
   json::object response{{"description", success_description(route.success_status)}};
+  if (!route.success_headers.empty()) {
+    json::object headers;
+    for (const auto& [name, description] : route.success_headers) {
+      headers[name] =
+          json::object{{"description", description}, {"schema", json::object{{"type", "string"}}}};
+    }
+    response["headers"] = std::move(headers);
+  }
   if (!route.response_schema.empty()) {
     std::string media =
         route.response_media_type.empty() ? "application/json" : route.response_media_type;

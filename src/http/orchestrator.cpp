@@ -42,6 +42,7 @@
 #include "scriptmesh/schedules.hpp"
 #include "scriptmesh/secrets.hpp"
 #include "scriptmesh/sqlite_store.hpp"
+#include "scriptmesh/sso.hpp"
 #include "scriptmesh/tenants.hpp"
 #include "scriptmesh/webhook_signing.hpp"
 
@@ -160,10 +161,26 @@ struct ServiceSettings {
   const std::string& base_url;
   const FernetKeyring& keyring;  // agent keys, webhook secrets, integration configs
   AgentHubOptions hub;
-  HttpClient& http;  // outbound: integrations' test sends
+  HttpClient& http;  // outbound: integrations' test sends, the Microsoft identity platform
   OrchestratorMetrics& metrics;
   bool allow_private_destinations;  // the setting: webhook and integration URLs
+  const MicrosoftSsoOptions& sso;
 };
+
+// Sign in with Microsoft from the settings; off while no client id is set.
+MicrosoftSsoOptions sso_options(const OrchestratorConfig& config, const std::string& client_secret,
+                                const std::string& base_url, Logger& logger) {
+  MicrosoftSsoOptions options;
+  options.client_id = config.sso_microsoft_client_id;
+  options.client_secret = client_secret;
+  options.authority = config.sso_microsoft_authority;
+  options.allowed_tenants = config.sso_microsoft_allowed_tenants;
+  Result<SsoJoinPolicy> join = parse_sso_join_policy(config.sso_microsoft_join);
+  options.join = join.ok() ? *join : SsoJoinPolicy::kMembers;
+  options.public_base_url = base_url;
+  options.logger = &logger;
+  return options;
+}
 
 // This machine's name, as integrations report the orchestrator's host.
 std::string host_name() {
@@ -192,10 +209,22 @@ struct CoreServices {
         integrations(store, settings.keyring, clock, settings.http,
                      IntegrationServiceOptions{settings.base_url, host_name(),
                                                settings.allow_private_destinations}),
+        sso(store, clock, settings.http, accounts, settings.keyring, settings.sso),
         agent_channel(http::hub_channel(hub)),
-        api{accounts, auth,       api_keys,     tenants,          users,
-            clock,    &agents,    &jobs,        &webhook_secrets, agent_channel.get(),
-            &logger,  &schedules, &integrations} {}
+        api{accounts,
+            auth,
+            api_keys,
+            tenants,
+            users,
+            clock,
+            &agents,
+            &jobs,
+            &webhook_secrets,
+            agent_channel.get(),
+            &logger,
+            &schedules,
+            &integrations,
+            &sso} {}
 
   static AccountOptions account_options(const TokenConfig& tokens, const std::string& base_url,
                                         Logger& logger) {
@@ -237,6 +266,7 @@ struct CoreServices {
   ScheduleEngine schedule_engine;  // its thread starts after recovery
   ScheduleService schedules;
   IntegrationService integrations;
+  SsoService sso;
   std::unique_ptr<http::AgentChannel> agent_channel;
   http::ApiServices api;
 };
@@ -396,13 +426,19 @@ class OrchestratorImpl final : public Orchestrator {
     email_ = std::move(*email);
     TokenConfig tokens;
     tokens.jwt_secret = secrets_.jwt_secret;
+    const MicrosoftSsoOptions sso =
+        sso_options(config, secrets_.sso_microsoft_client_secret, base_url, logger_);
+    if (!sso.client_id.empty()) {
+      logger_.info("Sign in with Microsoft is on", {{"authority", sso.authority}});
+    }
     ServiceSettings settings{tokens,
                              base_url,
                              secrets_.fernet,
                              hub_options(config),
                              *http_client_,
                              metrics_,
-                             config.allow_private_destinations};
+                             config.allow_private_destinations,
+                             sso};
     services_ = std::make_unique<CoreServices>(*store_, clock, *email_, settings, logger_);
     services_->api.secure_cookies = tls_ || base_url.starts_with("https://");
     services_->api.refresh_cookie_max_age_sec = tokens.refresh_ttl.count();

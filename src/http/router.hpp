@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -151,11 +152,17 @@ struct Route {
   std::string response_media_type;
   // The successful answer's body; empty = not described (and none for 204).
   std::string response_schema;
+  // Headers of the successful answer worth documenting, as (name,
+  // description): Location of a 302, Set-Cookie.
+  std::vector<std::pair<std::string, std::string>> success_headers;
+  // A browser navigation that answers its failures as redirects: the
+  // generator infers no 422 from its query parameters.
+  bool redirects_errors = false;
   // Query parameters the handler reads.
   std::vector<QueryParam> query_params;
   // Error statuses this route answers beyond the ones the generator infers
   // from the other fields (400, 413 and 422 with a request body, 422 with
-  // query parameters, 401 unless public, 403 with a role or scope, 404 with
+  // query parameters unless redirects_errors, 401 unless public, 403 with a role or scope, 404 with
   // path parameters, 426 for an upgrade-only route, 429 always): {402, 409}.
   std::vector<int> error_statuses;
 };

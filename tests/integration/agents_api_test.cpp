@@ -23,7 +23,7 @@ ApiResponse create(ApiClient& api, const std::string& token, const std::string& 
   return api.post("/v1/agents", {{"name", name}, {"tags", std::move(tags)}}, token);
 }
 
-TEST_CASE("agents API: create shows the key once; read, rename, retag, rotate, delete") {
+TEST_CASE("agents API: create shows the key once, read, rename, retag, rotate, delete") {
   TestOrchestrator server;
   ApiClient api(server.port());
   auto owner = sign_up(server, api, "owner@example.com", "Ops");
@@ -86,7 +86,7 @@ TEST_CASE("agents API: create shows the key once; read, rename, retag, rotate, d
   CHECK(ProtocolAgent(server.port(), new_key).handshake_status() == 401);
 }
 
-TEST_CASE("agents API: bad input is refused naming the field; the plan limit is 402") {
+TEST_CASE("agents API: bad input is refused naming the field, the plan limit is 402") {
   TestOrchestrator server;
   ApiClient api(server.port());
   auto owner = sign_up(server, api, "owner@example.com", "Ops");

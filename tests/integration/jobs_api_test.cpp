@@ -70,7 +70,7 @@ std::vector<std::string> all_pages(ApiClient& api, const std::string& token,
   return ids;
 }
 
-TEST_CASE("jobs API: a job for an agent that never connected stays pending; cancel; output") {
+TEST_CASE("jobs API: a job for an agent that never connected stays pending, cancel, output") {
   TestOrchestrator server;
   ApiClient api(server.port());
   auto owner = sign_up(server, api, "owner@example.com", "Ops");
@@ -262,7 +262,7 @@ TEST_CASE("jobs API: an Idempotency-Key makes a retried trigger return the same 
   CHECK(api.get("/v1/jobs", owner.access_token).json.at("jobs").as_array().size() == 1);
 }
 
-TEST_CASE("jobs API: another tenant's jobs are 404; members trigger; scopes are enforced") {
+TEST_CASE("jobs API: another tenant's jobs are 404, members trigger, scopes are enforced") {
   TestOrchestrator server;
   ApiClient api(server.port());
   auto a = sign_up(server, api, "a@example.com", "A");

@@ -134,7 +134,7 @@ TEST_CASE("schedules over REST: refusals name their code and field") {
         R"(["2026-03-08T07:00:00Z","2026-03-09T06:30:00Z"])");
 }
 
-TEST_CASE("schedules over REST: starter holds five; a downgrade disables the newest") {
+TEST_CASE("schedules over REST: starter holds five, a downgrade disables the newest") {
   Cluster c;
   auto agent = create_agent(c.api, c.token, "db-1");
   for (int i = 0; i < 5; ++i) {

@@ -141,6 +141,61 @@ Result<std::int64_t> FailingStore::revoke_user_refresh_tokens(const TenantId& te
   return inner_.revoke_user_refresh_tokens(tenant, user, at);
 }
 
+Result<SsoIdentityRecord> FailingStore::find_sso_identity(std::string_view provider,
+                                                          std::string_view directory_id,
+                                                          std::string_view subject) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.find_sso_identity(provider, directory_id, subject);
+}
+
+Result<SsoDirectoryRecord> FailingStore::find_sso_directory(std::string_view provider,
+                                                            std::string_view directory_id) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.find_sso_directory(provider, directory_id);
+}
+
+Result<std::vector<SsoIdentityRecord>> FailingStore::list_user_sso_identities(
+    const TenantId& tenant, const UserId& user) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.list_user_sso_identities(tenant, user);
+}
+
+Result<void> FailingStore::create_sso_tenant(const TenantRecord& tenant, const UserRecord& owner,
+                                             const SsoDirectoryRecord& directory,
+                                             const SsoIdentityRecord& identity) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.create_sso_tenant(tenant, owner, directory, identity);
+}
+
+Result<void> FailingStore::create_sso_user(const TenantId& tenant, const UserRecord& user,
+                                           const SsoIdentityRecord& identity) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.create_sso_user(tenant, user, identity);
+}
+
+Result<void> FailingStore::bind_sso_identity(const TenantId& tenant,
+                                             const SsoIdentityRecord& identity) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.bind_sso_identity(tenant, identity);
+}
+
+Result<void> FailingStore::insert_sso_login_code(const TenantId& tenant,
+                                                 const SsoLoginCodeRecord& code) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.insert_sso_login_code(tenant, code);
+}
+
+Result<SsoLoginCodeRecord> FailingStore::find_sso_login_code(std::string_view code_hash) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.find_sso_login_code(code_hash);
+}
+
+Result<void> FailingStore::mark_sso_login_code_used(const TenantId& tenant,
+                                                    std::string_view code_hash, WallTime at) {
+  if (auto e = gate()) return *std::move(e);
+  return inner_.mark_sso_login_code_used(tenant, code_hash, at);
+}
+
 Result<void> FailingStore::insert_password_reset_token(const TenantId& tenant,
                                                        const PasswordResetTokenRecord& token) {
   if (auto e = gate()) return *std::move(e);

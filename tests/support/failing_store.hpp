@@ -69,6 +69,25 @@ class FailingStore final : public Store {
                                                    WallTime at) override;
   Result<std::int64_t> revoke_user_refresh_tokens(const TenantId& tenant, const UserId& user,
                                                   WallTime at) override;
+  Result<SsoIdentityRecord> find_sso_identity(std::string_view provider,
+                                              std::string_view directory_id,
+                                              std::string_view subject) override;
+  Result<SsoDirectoryRecord> find_sso_directory(std::string_view provider,
+                                                std::string_view directory_id) override;
+  Result<std::vector<SsoIdentityRecord>> list_user_sso_identities(const TenantId& tenant,
+                                                                  const UserId& user) override;
+  Result<void> create_sso_tenant(const TenantRecord& tenant, const UserRecord& owner,
+                                 const SsoDirectoryRecord& directory,
+                                 const SsoIdentityRecord& identity) override;
+  Result<void> create_sso_user(const TenantId& tenant, const UserRecord& user,
+                               const SsoIdentityRecord& identity) override;
+  Result<void> bind_sso_identity(const TenantId& tenant,
+                                 const SsoIdentityRecord& identity) override;
+  Result<void> insert_sso_login_code(const TenantId& tenant,
+                                     const SsoLoginCodeRecord& code) override;
+  Result<SsoLoginCodeRecord> find_sso_login_code(std::string_view code_hash) override;
+  Result<void> mark_sso_login_code_used(const TenantId& tenant, std::string_view code_hash,
+                                        WallTime at) override;
   Result<void> insert_password_reset_token(const TenantId& tenant,
                                            const PasswordResetTokenRecord& token) override;
   Result<PasswordResetTokenRecord> find_password_reset_token(std::string_view token_hash) override;

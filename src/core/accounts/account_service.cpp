@@ -4,6 +4,7 @@
 
 #include "core/accounts/account_input.hpp"
 #include "core/accounts/account_mail.hpp"
+#include "core/accounts/sso_account.hpp"
 #include "scriptmesh/accounts.hpp"
 #include "scriptmesh/clock.hpp"
 #include "scriptmesh/email.hpp"
@@ -157,6 +158,11 @@ Result<TokenPair> AccountService::login(std::string_view email, std::string_view
     // Burn the same Argon2 work as a real check, so timing does not tell
     // whether the address has an account.
     (void)verify_password(password, dummy_hash_);
+    if (user.ok()) {
+      Result<bool> sso = accounts::is_sso_account(store_, *user);
+      if (!sso.ok()) return std::move(sso).error();
+      if (*sso) return accounts::sso_account();
+    }
     return invalid_credentials();
   }
   if (!verify_password(password, user->password_hash)) return invalid_credentials();

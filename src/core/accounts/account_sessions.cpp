@@ -1,5 +1,6 @@
 // AccountService: sessions (access and refresh tokens) and password reset.
 #include "core/accounts/account_mail.hpp"
+#include "core/accounts/sso_account.hpp"
 #include "scriptmesh/accounts.hpp"
 #include "scriptmesh/clock.hpp"
 #include "scriptmesh/hash.hpp"
@@ -58,6 +59,13 @@ Result<TokenPair> AccountService::start_session(const TenantId& tenant, const Us
   return pair;
 }
 
+Result<TokenPair> AccountService::start_verified_session(const TenantId& tenant,
+                                                         const UserId& user) {
+  Result<UserRecord> record = store_.get_user(tenant, user);
+  if (!record.ok()) return std::move(record).error();
+  return start_session(record->tenant_id, record->id, record->role, new_id("rtf"));
+}
+
 Result<TokenPair> AccountService::refresh(std::string_view refresh_token) {
   const std::string hash = sha256_hex(refresh_token);
   Result<RefreshTokenRecord> token = store_.find_refresh_token(hash);
@@ -106,6 +114,11 @@ Result<void> AccountService::forgot_password(std::string_view email) {
   if (!address.ok()) return std::move(address).error();
   Result<UserRecord> user = store_.find_user_by_email(*address);
   if (!user.ok()) return is_not_found(user.error()) ? ok_result() : std::move(user).error();
+  // An account that signs in through single sign-on has no password to
+  // reset; the answer stays the same, so addresses cannot be probed here.
+  Result<bool> sso = accounts::is_sso_account(store_, *user);
+  if (!sso.ok()) return std::move(sso).error();
+  if (*sso) return ok_result();
   Result<std::string> token = accounts::issue_reset_token(store_, clock_, user->tenant_id, user->id,
                                                           options_.reset_token_ttl);
   if (!token.ok()) return std::move(token).error();
@@ -126,6 +139,13 @@ Result<void> AccountService::reset_password(std::string_view token, std::string_
   }
   const WallTime now = clock_.now();
   if (record->used_at || record->expires_at <= now) return invalid_reset_token();
+  Result<UserRecord> user = store_.get_user(record->tenant_id, record->user_id);
+  if (!user.ok()) {
+    return is_not_found(user.error()) ? invalid_reset_token() : std::move(user).error();
+  }
+  Result<bool> sso = accounts::is_sso_account(store_, *user);
+  if (!sso.ok()) return std::move(sso).error();
+  if (*sso) return accounts::sso_account();
   Result<std::string> password_hash = hash_password(new_password, options_.password_params);
   if (!password_hash.ok()) return std::move(password_hash).error();
 
@@ -145,8 +165,6 @@ Result<void> AccountService::reset_password(std::string_view token, std::string_
   if (!updated.ok()) {
     return is_not_found(updated.error()) ? invalid_reset_token() : std::move(updated).error();
   }
-  Result<UserRecord> user = store_.get_user(record->tenant_id, record->user_id);
-  if (!user.ok()) return std::move(user).error();
   if (!user->verified) {
     SCRIPTMESH_RETURN_IF_ERROR(store_.mark_user_verified(record->tenant_id, record->user_id));
   }

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/config/settings_loader.hpp"
+#include "scriptmesh/sso.hpp"
 
 namespace scriptmesh {
 namespace {
@@ -19,6 +20,49 @@ Result<bool> parse_bool(std::string_view key, const std::string& text) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off" || text.empty()) return false;
   return invalid_setting(key, "expected true or false");
+}
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+// A directory (tenant) id is a GUID: 8-4-4-4-12 hex digits.
+bool is_guid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !is_hex(id[i])) return false;
+  }
+  return true;
+}
+
+// "a, B" -> {"a", "b"}: trimmed, lowercased GUIDs; empty items are skipped.
+Result<std::vector<std::string>> parse_directory_ids(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    std::size_t end = text.find(',', begin);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(begin, end - begin);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.pop_back();
+    std::size_t first = item.find_first_not_of(" \t");
+    item = first == std::string::npos ? "" : item.substr(first);
+    for (char& ch : item) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    }
+    if (!item.empty()) {
+      if (!is_guid(item)) {
+        return invalid_setting("sso_microsoft_allowed_tenants",
+                               "'" + item +
+                                   "' is not a directory (tenant) id such as "
+                                   "00000000-0000-0000-0000-000000000000");
+      }
+      out.push_back(std::move(item));
+    }
+    begin = end + 1;
+  }
+  return out;
 }
 
 #define SM_STRING_SETTER(member)                                    \
@@ -211,6 +255,43 @@ const std::vector<SettingRow>& rows() {
         "directory of the built web dashboard (default: <prefix>/share/scriptmesh/web, then the "
         "build tree's web/dist)"},
        SM_STRING_SETTER(web_assets)},
+      {{"sso_microsoft_client_id", "SCRIPTMESH_SSO_MICROSOFT_CLIENT_ID",
+        "application (client) id of the Entra ID app; turns on Sign in with Microsoft"},
+       SM_STRING_SETTER(sso_microsoft_client_id)},
+      {{"sso_microsoft_client_secret", "SCRIPTMESH_SSO_MICROSOFT_CLIENT_SECRET",
+        "client secret of the Entra ID app", true},
+       SM_STRING_SETTER(sso_microsoft_client_secret)},
+      {{"sso_microsoft_client_secret_file", "SCRIPTMESH_SSO_MICROSOFT_CLIENT_SECRET_FILE",
+        "file with the client secret, if sso_microsoft_client_secret is unset"},
+       SM_STRING_SETTER(sso_microsoft_client_secret_file)},
+      {{"sso_microsoft_authority", "SCRIPTMESH_SSO_MICROSOFT_AUTHORITY",
+        "Microsoft authority URL, https only (default "
+        "https://login.microsoftonline.com/organizations)"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto authority = normalize_sso_authority(v);
+         if (!authority.ok()) {
+           return invalid_setting("sso_microsoft_authority", authority.error().message());
+         }
+         c.sso_microsoft_authority = std::move(*authority);
+         return {};
+       }},
+      {{"sso_microsoft_allowed_tenants", "SCRIPTMESH_SSO_MICROSOFT_ALLOWED_TENANTS",
+        "comma-separated directory (tenant) ids allowed to sign in; empty = any"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         auto tenants = parse_directory_ids(v);
+         SCRIPTMESH_RETURN_IF_ERROR(tenants);
+         c.sso_microsoft_allowed_tenants = std::move(*tenants);
+         return {};
+       }},
+      {{"sso_microsoft_join", "SCRIPTMESH_SSO_MICROSOFT_JOIN",
+        "members (default): later users of a directory join its tenant; invite-only"},
+       [](OrchestratorConfig& c, const std::string& v) -> Result<void> {
+         if (!parse_sso_join_policy(v).ok()) {
+           return invalid_setting("sso_microsoft_join", "expected members or invite-only");
+         }
+         c.sso_microsoft_join = v;
+         return {};
+       }},
   };
   return kRows;
 }

@@ -109,7 +109,23 @@ Result<OrchestratorSecrets> load_orchestrator_secrets(const OrchestratorConfig& 
     return Error::invalid_argument("invalid_config",
                                    "SCRIPTMESH_JWT_SECRET must be at least 32 bytes");
   }
-  return OrchestratorSecrets{std::move(*ring), std::move(*jwt)};
+  OrchestratorSecrets secrets{std::move(*ring), std::move(*jwt), {}};
+  if (!config.sso_microsoft_client_id.empty()) {
+    if (!config.sso_microsoft_client_secret.empty()) {
+      secrets.sso_microsoft_client_secret = config.sso_microsoft_client_secret;
+    } else if (!config.sso_microsoft_client_secret_file.empty()) {
+      auto secret = read_secret_file(config.sso_microsoft_client_secret_file);
+      SCRIPTMESH_RETURN_IF_ERROR(secret);
+      secrets.sso_microsoft_client_secret = std::move(*secret);
+    }
+    if (secrets.sso_microsoft_client_secret.empty()) {
+      return Error::failed_precondition(
+          "missing_secret",
+          "SCRIPTMESH_SSO_MICROSOFT_CLIENT_SECRET (or SCRIPTMESH_SSO_MICROSOFT_CLIENT_SECRET_FILE) "
+          "must be set with SCRIPTMESH_SSO_MICROSOFT_CLIENT_ID");
+    }
+  }
+  return secrets;
 }
 
 }  // namespace scriptmesh

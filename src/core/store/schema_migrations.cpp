@@ -262,6 +262,42 @@ CREATE TABLE delivery_attempts (
 ) STRICT;
 )sql";
 
+// Version 7: single sign-on. Users signing in through an identity
+// provider have no password (password_hash stays ''); their identities
+// (provider + directory + subject) point at them, each directory points at
+// the one tenant it signs in to, and finished sign-ins leave a one-time code
+// (hashed) to be exchanged for a session.
+constexpr std::string_view kSchemaV7 = R"sql(
+CREATE TABLE sso_directories (
+  provider     TEXT NOT NULL,
+  directory_id TEXT NOT NULL,
+  tenant_id    TEXT NOT NULL UNIQUE REFERENCES tenants(id) ON DELETE CASCADE,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (provider, directory_id)
+) STRICT;
+
+CREATE TABLE sso_identities (
+  provider     TEXT NOT NULL,
+  directory_id TEXT NOT NULL,
+  subject      TEXT NOT NULL,
+  tenant_id    TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (provider, directory_id, subject)
+) STRICT;
+CREATE INDEX sso_identities_by_user ON sso_identities (user_id);
+
+CREATE TABLE sso_login_codes (
+  code_hash  TEXT PRIMARY KEY,
+  tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+) STRICT;
+CREATE INDEX sso_login_codes_by_user ON sso_login_codes (user_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "output offset and in-flight job indexes", kSchemaV2},
@@ -269,6 +305,7 @@ constexpr std::array kMigrations = {
     Migration{4, "agent jobs by status in creation order", kSchemaV4},
     Migration{5, "schedule overlap policy and buffered runs, event detail", kSchemaV5},
     Migration{6, "integration filters and delivery attempts", kSchemaV6},
+    Migration{7, "single sign-on identities, directories and login codes", kSchemaV7},
 };
 
 }  // namespace

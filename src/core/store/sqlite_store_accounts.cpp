@@ -15,9 +15,9 @@ Error user_not_found() {
   return Error::not_found("user_not_found", "no such user");
 }
 
-// Inserts `user` under `tenant`, after the checks that give precise errors.
-// The unique index stays the final guard; these lookups only name the clash.
-Result<void> insert_user(Connection& c, const TenantId& tenant, const UserRecord& user) {
+}  // namespace
+
+Result<void> insert_user_row(Connection& c, const TenantId& tenant, const UserRecord& user) {
   Result<bool> id_taken = exists(c, "SELECT 1 FROM users WHERE id = ?", user.id);
   if (!id_taken.ok()) return std::move(id_taken).error();
   if (*id_taken) return Error::conflict("user_exists", "a user with this id already exists");
@@ -35,20 +35,23 @@ Result<void> insert_user(Connection& c, const TenantId& tenant, const UserRecord
   return ok_result();
 }
 
-}  // namespace
+Result<void> insert_tenant_row(Connection& c, const TenantRecord& tenant) {
+  Result<bool> taken = exists(c, "SELECT 1 FROM tenants WHERE id = ?", tenant.id);
+  if (!taken.ok()) return std::move(taken).error();
+  if (*taken) return Error::conflict("tenant_exists", "a tenant with this id already exists");
+  Result<std::int64_t> inserted =
+      execute(c, "INSERT INTO tenants (" SM_TENANT_COLUMNS ") VALUES (?, ?, ?, ?, ?)", tenant.id,
+              tenant.name, to_string(tenant.plan), nullable(tenant.webhook_secret_ciphertext),
+              tenant.created_at);
+  if (!inserted.ok()) return std::move(inserted).error();
+  return ok_result();
+}
 
 Result<void> SqliteStore::create_tenant(const TenantRecord& tenant, const UserRecord& owner) {
   SCRIPTMESH_RETURN_IF_ERROR(check_tenant(tenant.id, owner.tenant_id));
   return write<void>([&](Connection& c) -> Result<void> {
-    Result<bool> taken = exists(c, "SELECT 1 FROM tenants WHERE id = ?", tenant.id);
-    if (!taken.ok()) return std::move(taken).error();
-    if (*taken) return Error::conflict("tenant_exists", "a tenant with this id already exists");
-    Result<std::int64_t> inserted =
-        execute(c, "INSERT INTO tenants (" SM_TENANT_COLUMNS ") VALUES (?, ?, ?, ?, ?)", tenant.id,
-                tenant.name, to_string(tenant.plan), nullable(tenant.webhook_secret_ciphertext),
-                tenant.created_at);
-    if (!inserted.ok()) return std::move(inserted).error();
-    return insert_user(c, tenant.id, owner);
+    SCRIPTMESH_RETURN_IF_ERROR(insert_tenant_row(c, tenant));
+    return insert_user_row(c, tenant.id, owner);
   });
 }
 
@@ -89,7 +92,7 @@ Result<void> SqliteStore::create_user(const TenantId& tenant, const UserRecord& 
     Result<bool> known = exists(c, "SELECT 1 FROM tenants WHERE id = ?", tenant);
     if (!known.ok()) return std::move(known).error();
     if (!*known) return tenant_not_found();
-    return insert_user(c, tenant, user);
+    return insert_user_row(c, tenant, user);
   });
 }
 

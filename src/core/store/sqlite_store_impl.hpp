@@ -31,6 +31,15 @@ Result<void> insert_job_row(Connection& c, const TenantId& tenant, const JobReco
 // through it (sqlite_store_integrations.cpp).
 Result<void> insert_event_row(Connection& c, const TenantId& tenant, const EventRecord& event);
 
+// Inserts a tenant row, inside the caller's write. Errors: conflict
+// "tenant_exists".
+Result<void> insert_tenant_row(Connection& c, const TenantRecord& tenant);
+
+// Inserts a user row under `tenant`, inside the caller's write, after the
+// checks that name a clash precisely (the unique index stays the final
+// guard). Errors: conflict "user_exists", "email_taken".
+Result<void> insert_user_row(Connection& c, const TenantId& tenant, const UserRecord& user);
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Writer> writer)
@@ -66,6 +75,27 @@ class SqliteStore final : public Store {
   Result<void> mark_user_verified(const TenantId& tenant, const UserId& user) override;
   Result<void> delete_user(const TenantId& tenant, const UserId& user) override;
   Result<std::int64_t> count_owners(const TenantId& tenant) override;
+
+  // Single sign-on identities, directories and login codes (sqlite_store_sso.cpp).
+  Result<SsoIdentityRecord> find_sso_identity(std::string_view provider,
+                                              std::string_view directory_id,
+                                              std::string_view subject) override;
+  Result<SsoDirectoryRecord> find_sso_directory(std::string_view provider,
+                                                std::string_view directory_id) override;
+  Result<std::vector<SsoIdentityRecord>> list_user_sso_identities(const TenantId& tenant,
+                                                                  const UserId& user) override;
+  Result<void> create_sso_tenant(const TenantRecord& tenant, const UserRecord& owner,
+                                 const SsoDirectoryRecord& directory,
+                                 const SsoIdentityRecord& identity) override;
+  Result<void> create_sso_user(const TenantId& tenant, const UserRecord& user,
+                               const SsoIdentityRecord& identity) override;
+  Result<void> bind_sso_identity(const TenantId& tenant,
+                                 const SsoIdentityRecord& identity) override;
+  Result<void> insert_sso_login_code(const TenantId& tenant,
+                                     const SsoLoginCodeRecord& code) override;
+  Result<SsoLoginCodeRecord> find_sso_login_code(std::string_view code_hash) override;
+  Result<void> mark_sso_login_code_used(const TenantId& tenant, std::string_view code_hash,
+                                        WallTime at) override;
 
   // Tokens and API keys (sqlite_store_tokens.cpp).
   Result<void> insert_refresh_token(const TenantId& tenant,

@@ -56,6 +56,17 @@ Response logout(ApiServices& s, const Request& request, RequestContext& ctx);
 Response forgot_password(ApiServices& s, const Request& request, RequestContext& ctx);
 Response reset_password(ApiServices& s, const Request& request, RequestContext& ctx);
 
+// --- Sign in with Microsoft (sso_routes.cpp); 404 "sso_not_configured"
+// when s.sso is null or not enabled ---
+Response list_sso_providers(ApiServices& s, const Request& request, RequestContext& ctx);
+// 302 to the authority with the state cookie (or to the login page when the
+// authority cannot be reached).
+Response start_microsoft_sso(ApiServices& s, const Request& request, RequestContext& ctx);
+// 302 to <public_url>/sso/complete?code=... or <public_url>/login?error=...
+Response microsoft_sso_callback(ApiServices& s, const Request& request, RequestContext& ctx);
+Response exchange_sso_code(ApiServices& s, const Request& request, RequestContext& ctx);
+Response link_microsoft_sso(ApiServices& s, const Request& request, RequestContext& ctx);
+
 // --- the caller and their tenant (me_routes.cpp, tenant_routes.cpp) ---
 Response get_me(ApiServices& s, const Request& request, RequestContext& ctx);
 Response get_tenant(ApiServices& s, const Request& request, RequestContext& ctx);

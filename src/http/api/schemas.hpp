@@ -131,6 +131,26 @@ inline constexpr std::string_view kAccepted = R"({"type":"object",
 
 inline constexpr std::string_view kHeartbeatHistoryRef =
     R"({"$ref":"#/components/schemas/HeartbeatHistory"})";
+inline constexpr std::string_view kSsoExchange = R"({"type":"object",
+ "required":["code"],
+ "properties":{"code":{"type":"string","minLength":1,"maxLength":128,
+  "description":"the code of the /sso/complete?code= redirect; valid 60 s, single use"}}})";
+
+inline constexpr std::string_view kSsoProviders = R"({"type":"object",
+ "required":["providers"],
+ "properties":{"providers":{"type":"array",
+  "description":"the sign-in providers configured; empty when none is",
+  "items":{"type":"object","required":["id","name","start_url"],
+   "properties":{
+    "id":{"type":"string","enum":["microsoft"]},
+    "name":{"type":"string","description":"what the button says, e.g. Microsoft"},
+    "start_url":{"type":"string","description":"path to send the browser to"}}}}}})";
+
+inline constexpr std::string_view kSsoLinkStarted = R"({"type":"object",
+ "required":["authorize_url"],
+ "properties":{"authorize_url":{"type":"string","format":"uri",
+  "description":"send the browser here; it comes back through the callback"}}})";
+
 inline constexpr std::string_view kTokenPairRef = R"({"$ref":"#/components/schemas/TokenPair"})";
 inline constexpr std::string_view kMeRef = R"({"$ref":"#/components/schemas/Me"})";
 inline constexpr std::string_view kTenantRef = R"({"$ref":"#/components/schemas/Tenant"})";

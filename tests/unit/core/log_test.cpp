@@ -25,7 +25,7 @@ TEST_CASE("logfmt: a value cannot forge another line or field") {
         R"(ts=t level=error msg="" k="" c="\x01")");
 }
 
-TEST_CASE("logger: threshold drops lower levels; lines are whole") {
+TEST_CASE("logger: threshold drops lower levels, lines are whole") {
   std::FILE* f = std::tmpfile();
   REQUIRE(f != nullptr);
   auto logger = make_logfmt_logger(f, LogLevel::kWarn);

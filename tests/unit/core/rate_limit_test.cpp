@@ -74,7 +74,7 @@ TEST_CASE("rate limiter: burst smaller than the rate smooths a flood") {
   CHECK(limiter.acquire("k", smooth).allowed);
 }
 
-TEST_CASE("rate limiter: cost 0 looks without taking; an oversized cost is refused") {
+TEST_CASE("rate limiter: cost 0 looks without taking, an oversized cost is refused") {
   FakeClock clock;
   RateLimiter limiter(clock);
   const RateLimit two{2, 0};

@@ -376,7 +376,7 @@ TEST_CASE("input: malformed bodies answer 400, bad fields 422 naming the field")
   CHECK(error_code(bad_email) == "invalid_email");
 }
 
-TEST_CASE("tenant: read by any role; plan changed by the owner only") {
+TEST_CASE("tenant: read by any role, plan changed by the owner only") {
   Api api;
   std::string owner = api.sign_up("owner@example.com");
   auto tenant = api.call(Method::kGet, "/v1/tenant", "", owner);
@@ -413,7 +413,7 @@ TEST_CASE("tenant: read by any role; plan changed by the owner only") {
   CHECK(error_code(refused) == "insufficient_role");
 }
 
-TEST_CASE("users: the owner invites, changes roles and removes; the last owner stays") {
+TEST_CASE("users: the owner invites, changes roles and removes, the last owner stays") {
   Api api;
   std::string owner = api.sign_up("owner@example.com");
   auto me = body_of(api.call(Method::kGet, "/v1/me", "", owner));

@@ -123,7 +123,7 @@ TEST_CASE("router: an async route answers once through its Responder, with guard
   CHECK(router.dispatch(sync_req, sync_ctx).status == 500);
 }
 
-TEST_CASE("router: a dropped Responder answers 500; a throwing handler answers 500") {
+TEST_CASE("router: a dropped Responder answers 500, a throwing handler answers 500") {
   Parked parked;
   Router router = async_router(parked);
   std::vector<Response> answers;
@@ -153,7 +153,7 @@ TEST_CASE("router: a route with both a handler and an async handler is refused")
   CHECK_THROWS_AS(router.add(std::move(both)), std::invalid_argument);
 }
 
-TEST_CASE("server: the answer is posted from another thread; the connection stays usable") {
+TEST_CASE("server: the answer is posted from another thread, the connection stays usable") {
   Parked parked;
   HttpServer server(options(), async_router(parked));
   REQUIRE_OK(server.start());
@@ -182,7 +182,7 @@ TEST_CASE("server: the answer is posted from another thread; the connection stay
   CHECK(client.connections_opened() == 1);
 }
 
-TEST_CASE("server: stop answers a waiting request 503 at once; a late answer is harmless") {
+TEST_CASE("server: stop answers a waiting request 503 at once, a late answer is harmless") {
   Parked parked;
   std::optional<HttpServer> server;
   server.emplace(options(), async_router(parked));

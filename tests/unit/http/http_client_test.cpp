@@ -209,7 +209,7 @@ TEST_CASE("http client: GET and POST round trip with the headers it sends") {
   CHECK(requests[1].body.empty());
 }
 
-TEST_CASE("http client: framing headers are the client's; a caller's User-Agent wins") {
+TEST_CASE("http client: framing headers are the client's, a caller's User-Agent wins") {
   LoopbackReceiver receiver;
   PooledHttpClient client(testing::loopback_client_options());
   HttpClientRequest request;

@@ -282,7 +282,7 @@ TEST_CASE("request targets split into path and decoded query") {
   CHECK(*percent_decode("a%2fb+c", false) == "a/b+c");
 }
 
-TEST_CASE("headers are case-insensitive; request ids are echoed only when sane") {
+TEST_CASE("headers are case-insensitive, request ids are echoed only when sane") {
   Headers h;
   h.add("X-Thing", "1");
   h.add("x-thing", "2");

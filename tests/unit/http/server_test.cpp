@@ -526,7 +526,7 @@ TEST_CASE("graceful stop lets an in-flight request finish") {
   CHECK(s.server.active_connections() == 0);
 }
 
-TEST_CASE("stop with only idle connections returns promptly; start errors") {
+TEST_CASE("stop with only idle connections returns promptly, start errors") {
   TestServer s;
   HttpTestClient client(s.port);
   REQUIRE(status_of(client.request("GET", "/healthz")) == 200);

@@ -56,7 +56,7 @@ struct TlsFixture {
   ServerOptions options;
 };
 
-TEST_CASE("HTTPS: a TLS client is served, keep-alive included; plain HTTP is not") {
+TEST_CASE("HTTPS: a TLS client is served, keep-alive included, plain HTTP is not") {
   TlsFixture f;
   HttpServer server(f.options, tls_router());
   REQUIRE_OK(server.start());

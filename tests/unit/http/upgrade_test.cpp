@@ -115,7 +115,7 @@ TEST_CASE("an upgrade request is handed the raw connection after the guards pass
   CHECK(raw.wait_closed(3s));
 }
 
-TEST_CASE("a refused upgrade is answered over HTTP; a plain request gets 426") {
+TEST_CASE("a refused upgrade is answered over HTTP, a plain request gets 426") {
   std::string seen;
   HttpServer server(options(), upgrade_router(&seen));
   REQUIRE_OK(server.start());

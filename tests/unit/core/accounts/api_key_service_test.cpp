@@ -99,7 +99,7 @@ TEST_CASE("api keys: keys manage keys only with the admin scope") {
   CHECK_OK(f.api_keys().list(*wide_p));
 }
 
-TEST_CASE("api keys: revocation is effective at once; expired keys are refused") {
+TEST_CASE("api keys: revocation is effective at once, expired keys are refused") {
   AccountsFixture f;
   Account a = f.sign_up("gina@example.com");
   const Principal p = f.principal(a);

@@ -51,7 +51,7 @@ TEST_CASE("tenants: only an owner changes the plan") {
   CHECK_OK(f.tenants().get(*key));
 }
 
-TEST_CASE("users: an owner invites; the invitee sets a password through the link") {
+TEST_CASE("users: an owner invites, the invitee sets a password through the link") {
   AccountsFixture f;
   Account owner = f.sign_up("frank@example.com", "Frank & Co");
   const Principal op = f.principal(owner);  // outlives the access token it came from

@@ -38,7 +38,7 @@ bool reserve_and_insert(HubFixture& f, JobRecord& job) {
   return reserved;
 }
 
-TEST_CASE("hub: a reserved job is sent as inserted; the slots are counted") {
+TEST_CASE("hub: a reserved job is sent as inserted, the slots are counted") {
   HubFixture f;
   TestAgent a = f.online_agent("web-1", 2);
   JobRecord first = new_job(f, a, "job_r1");

@@ -368,7 +368,7 @@ TEST_CASE("hub: each heartbeat is kept in the agent's bounded history, readable 
   CHECK(f.hub().heartbeat_history().samples(f.tenant(), a.id).empty());
 }
 
-TEST_CASE("hub: heartbeats store metrics; silence makes the agent offline") {
+TEST_CASE("hub: heartbeats store metrics, silence makes the agent offline") {
   HubFixture f;
   TestAgent a = f.online_agent("web-1");
   f.clock().advance(seconds(20));
@@ -409,7 +409,7 @@ TEST_CASE("hub: heartbeats store metrics; silence makes the agent offline") {
   CHECK(f.events().of_type("agent.online").size() == 2);
 }
 
-TEST_CASE("hub: a detached agent is offline; a new attach replaces an old connection") {
+TEST_CASE("hub: a detached agent is offline, a new attach replaces an old connection") {
   HubFixture f;
   TestAgent a = f.online_agent("web-1");
   std::shared_ptr<FakeConnection> first = a.conn;
@@ -606,7 +606,7 @@ TEST_CASE("hub: output, started or finished for another agent's job closes the s
   CHECK(a.conn->closed());
 }
 
-TEST_CASE("hub: an output gap is ignored; finished before all output closes") {
+TEST_CASE("hub: an output gap is ignored, finished before all output closes") {
   HubFixture f;
   TestAgent a = f.online_agent("web-1");
   JobRecord job = f.trigger(a);

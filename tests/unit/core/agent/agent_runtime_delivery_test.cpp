@@ -31,7 +31,7 @@ void open_gate(const std::filesystem::path& gate) {
   std::ofstream(gate) << "go\n";
 }
 
-TEST_CASE("agent runtime: a job outlives its connection; the rest arrives after the welcome") {
+TEST_CASE("agent runtime: a job outlives its connection, the rest arrives after the welcome") {
   RuntimeFixture f;
   const auto gate = make_gate(f.tmp);
   f.start(manifest_of({gated_script(gate)}));
@@ -150,7 +150,7 @@ TEST_CASE("agent runtime: a job lost by a crashed agent is delivered as agent_re
   CHECK_FALSE(exists(f.job_dir("job_lost")));
 }
 
-TEST_CASE("agent runtime: stop() cancels running jobs; the next agent delivers agent_stopped") {
+TEST_CASE("agent runtime: stop() cancels running jobs, the next agent delivers agent_stopped") {
   RuntimeFixture f;
   const auto gate = make_gate(f.tmp);
   f.start(manifest_of({gated_script(gate)}));

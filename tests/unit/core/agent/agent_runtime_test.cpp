@@ -319,7 +319,7 @@ TEST_CASE("agent runtime: the dispatch's timeout stops the job as timed_out") {
   CHECK(fin.duration_ms < 20000);
 }
 
-TEST_CASE("agent runtime: hello announces the agent; heartbeats follow the welcome") {
+TEST_CASE("agent runtime: hello announces the agent, heartbeats follow the welcome") {
   RuntimeFixture f;
   std::filesystem::create_directory(f.tmp / "proc");
   std::ofstream(f.tmp / "proc" / "stat") << "cpu  10 0 10 80 0 0 0 0 0 0\n";

@@ -151,7 +151,7 @@ TEST_CASE("spool: the result is written atomically and carries the file sizes") 
   CHECK_ERROR_CODE(spool.load_result("job_none"), "spool_job_not_found");
 }
 
-TEST_CASE("spool: remove_job deletes the directory; a missing job is fine") {
+TEST_CASE("spool: remove_job deletes the directory, a missing job is fine") {
   TempDir tmp;
   FakeClock clock;
   Spool spool(tmp.path().string());

@@ -204,7 +204,7 @@ TEST_CASE("job webhooks: enqueue commits one job_webhook delivery due now") {
   CHECK(payload.at("body").as_string() == *expected);
 }
 
-TEST_CASE("job webhooks: no URL means no delivery; unfinished jobs and bad URLs are refused") {
+TEST_CASE("job webhooks: no URL means no delivery, unfinished jobs and bad URLs are refused") {
   DeliveryFixture f;
   const TenantId t = f.add_tenant("tnt_a");
   JobRecord job = f.add_job(t, "job_1", f.clock().now());

@@ -96,7 +96,7 @@ TEST_SUITE("integration formats") {
           tags({"tenant:tnt_01acme", "schedule:sch_01nightly", "script:backup.sh"}));
   }
 
-  TEST_CASE("datadog format: the site picks the API host; api_url overrides it") {
+  TEST_CASE("datadog format: the site picks the API host, api_url overrides it") {
     const HttpClientRequest us3 = format_ok(
         IntegrationType::kDatadog, dd_config({{"site", "us3.datadoghq.com"}}), failed_job());
     CHECK(us3.url == "https://api.us3.datadoghq.com/api/v2/series");

@@ -77,7 +77,7 @@ TEST_SUITE("integration formats") {
     CHECK(body.at("payload").at("source") == "agt_01web");
   }
 
-  TEST_CASE("pagerduty format: an agent going offline warns; coming back resolves") {
+  TEST_CASE("pagerduty format: an agent going offline warns, coming back resolves") {
     const json::object offline = pd_body(agent_offline());
     CHECK(offline.at("event_action") == "trigger");
     CHECK(offline.at("dedup_key") == "agt_01web");

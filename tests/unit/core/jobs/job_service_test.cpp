@@ -280,7 +280,7 @@ TEST_CASE("jobs: an idempotency key returns the first trigger's jobs") {
   CHECK_FALSE(theirs_result->replayed);
 }
 
-TEST_CASE("jobs: list filters and pages; output reads by offset") {
+TEST_CASE("jobs: list filters and pages, output reads by offset") {
   HubFixture f;
   TestAgent a = f.online_agent("web-1", 8);
   std::vector<JobRecord> made;

@@ -36,7 +36,7 @@ TEST_SUITE("metrics") {
     CHECK(format_value(std::nan("")) == "NaN");
   }
 
-  TEST_CASE("metrics: label values escape backslash, quote and newline; help escapes two") {
+  TEST_CASE("metrics: label values escape backslash, quote and newline, help escapes two") {
     std::string label;
     append_escaped_label_value(label, "a\\b\"c\nd\te");
     CHECK(label == "a\\\\b\\\"c\\nd\te");
