@@ -1,6 +1,6 @@
 // AccountService: sign-up, e-mail verification, login, sessions and password
-// reset. Knows nothing of HTTP: each method is one route of API.md "Accounts
-// and sessions" and answers a Result with a stable error code.
+// reset. Knows nothing of HTTP: each method is one route of the "auth" group
+// in docs/roles.md and answers a Result with a stable error code.
 //
 // Flow. register() creates a tenant on the starter plan with the caller as its
 // unverified owner and e-mails a 6-digit code. verify() checks the code;

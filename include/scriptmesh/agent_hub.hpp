@@ -1,5 +1,5 @@
 // AgentHub: the live side of agents, the orchestrator's end of the agent
-// channel (DESIGN.md, "The agent channel"; messages in
+// channel (docs/agents.md; messages in
 // src/core/agent/protocol.hpp).
 //
 // The HTTP layer owns the sockets. For each agent WebSocket it calls

@@ -1,6 +1,6 @@
 // The agent channel's transport: GET /v1/agent/connect upgraded to a
-// WebSocket, one session per agent connection (DESIGN.md, "The agent
-// channel"; the messages are src/core/agent/protocol.hpp).
+// WebSocket, one session per agent connection (docs/agents.md; the messages are
+// src/core/agent/protocol.hpp).
 //
 // What happens to a request:
 //   1. The route is public (the agent key is no user credential, so the

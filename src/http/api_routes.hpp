@@ -1,4 +1,4 @@
-// The REST API of API.md: the one place that registers every /v1 route.
+// The REST API (docs/roles.md): the one place that registers every /v1 route.
 //
 // Each route is one row of a table in api_routes.cpp: method, path, name,
 // minimum role, API-key scope, rate-limit class, summary and handler. The

@@ -9,7 +9,7 @@
 //   invalid_path           400     a path with "." or ".." segments (web app)
 //   unsupported_media_type 415     a cookie-authenticated call without a
 //                                  JSON Content-Type (CSRF defence)
-//   plan_limit_reached     402     the tenant's plan is full (API.md)
+//   plan_limit_reached     402     the tenant's plan is full (docs/roles.md)
 //   method_not_allowed     405     known path, other method (sent with Allow)
 //   request_timeout        408     the request did not arrive in time
 //   body_too_large         413

@@ -57,7 +57,7 @@ struct RateLimitPolicy {
   const RateLimit& limit_for(std::string_view rate_class) const;
 };
 
-// The limits of API.md: login 10/min, register 5/min, password (forgot and
+// The limits of docs/roles.md: login 10/min, register 5/min, password (forgot and
 // reset share a bucket) 5/min, verify resend 3/min, verify 10/min (a 6-digit
 // code is a guessing target), health checks at least 600/min (so a tight
 // default never fails a load balancer's probes), and `default_per_minute`

@@ -1,5 +1,5 @@
 // The agent channel's messages: one JSON object per WebSocket text frame,
-// told apart by "type" (DESIGN.md, "The agent channel"). Both ends encode and
+// told apart by "type" (docs/agents.md). Both ends encode and
 // decode through here, so the two binaries cannot drift apart.
 //
 // Reliability rests on byte offsets, not on acknowledged message counts:

@@ -1,5 +1,5 @@
 // JSON Schemas of the REST bodies, for the OpenAPI document. Field names are
-// those of API.md; the handlers in this directory read and write exactly
+// those of docs/roles.md; the handlers in this directory read and write exactly
 // these. Shared shapes are components ("#/components/schemas/<name>", see
 // api_component_schemas()); one-off request bodies are written inline.
 #pragma once

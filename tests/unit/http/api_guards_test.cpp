@@ -79,7 +79,7 @@ struct Fixture {
   }
 
   Response call(Method method, std::string path, std::string token = "",
-                std::string address = "192.0.2.1") {
+                std::string address = "127.0.0.11") {
     Request request;
     request.method = method;
     request.path = path;
@@ -109,10 +109,10 @@ TEST_CASE("bearer_credential accepts the Bearer scheme only") {
 }
 
 TEST_CASE("client_address_key groups IPv6 by /64 and unwraps IPv4-mapped addresses") {
-  CHECK(client_address_key("203.0.113.7") == "203.0.113.7");
-  CHECK(client_address_key("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64");
-  CHECK(client_address_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64");
-  CHECK(client_address_key("::ffff:198.51.100.4") == "198.51.100.4");
+  CHECK(client_address_key("127.0.0.7") == "127.0.0.7");
+  CHECK(client_address_key("::1") == "::/64");
+  CHECK(client_address_key("0:0:0:0:0:0:0:1") == "::/64");
+  CHECK(client_address_key("::ffff:127.0.0.4") == "127.0.0.4");
   CHECK(client_address_key("not an address") == "not an address");
 }
 
@@ -220,7 +220,7 @@ TEST_CASE("rate-limit guard: the 11th login in a minute from one address is refu
   CHECK(refused.headers.get("RateLimit-Limit") == "10");
   CHECK(refused.headers.get("RateLimit-Remaining") == "0");
 
-  CHECK(f.call(Method::kPost, "/login", "", "192.0.2.99").status == 200);  // another client
+  CHECK(f.call(Method::kPost, "/login", "", "127.0.0.12").status == 200);  // another client
   CHECK(f.call(Method::kGet, "/open").status == 200);  // another class, same client
   f.clock.advance(6s);
   CHECK(f.call(Method::kPost, "/login").status == 200);
@@ -230,7 +230,7 @@ TEST_CASE("rate-limit guard: authenticated routes are limited per principal, not
   Fixture f;  // default class: 5 a minute
   for (int i = 0; i < 5; ++i)
     REQUIRE(f.call(Method::kGet, "/me", "member").status == 200);
-  auto refused = f.call(Method::kGet, "/me", "member", "198.51.100.1");
+  auto refused = f.call(Method::kGet, "/me", "member", "127.0.0.13");
   CHECK(refused.status == 429);
   CHECK(refused.headers.contains("Retry-After"));
   // Another credential from the same address has its own budget.

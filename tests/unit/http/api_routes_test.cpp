@@ -88,7 +88,7 @@ struct Api {
   }
 
   Response call(Method method, std::string path, std::string body = "", std::string token = "",
-                std::string address = "192.0.2.1") {
+                std::string address = "127.0.0.11") {
     Request r;
     r.method = method;
     r.path = path;
@@ -224,7 +224,7 @@ Response browser_post(Api& api, std::string path, const json::object& body, std:
   r.path = path;
   r.target = std::move(path);
   r.body = json::serialize(body);
-  r.client_address = "192.0.2.1";
+  r.client_address = "127.0.0.11";
   if (!cookie.empty()) r.headers.set("Cookie", std::move(cookie));
   if (!content_type.empty()) r.headers.set("Content-Type", std::move(content_type));
   RequestContext ctx;

@@ -542,7 +542,8 @@ TEST_CASE("stop with only idle connections returns promptly, start errors") {
   CHECK_ERROR_CODE(second.start(), "listen_failed");
 
   ServerOptions bad_host = test_options();
-  bad_host.host = "192.0.2.1";  // TEST-NET-1: not an address of this machine
+  bad_host.host = "0.0.0.0";  // every address, the loopback one taken above included
+  bad_host.port = first.port;
   HttpServer third(bad_host, test_router());
   CHECK_ERROR_CODE(third.start(), "listen_failed");
 
